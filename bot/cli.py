@@ -1,0 +1,114 @@
+"""`newsbot` command line: analyze | extract | eval | serve | clock."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import re
+import sys
+from collections.abc import Sequence
+
+from bot.config import Settings, load_settings
+from bot.errors import ConfigError, ModelError, NewsbotError
+
+URL_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="newsbot", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    for name, help_ in (
+        ("analyze", "fetch, extract and analyze articles (quotes, organizations, themes)"),
+        ("extract", "fetch and extract articles (metadata and main text, no NLP)"),
+    ):
+        sp = sub.add_parser(name, help=help_)
+        sp.add_argument("targets", nargs="+", metavar="TARGET", help="http(s) URL or local .html[.gz] file")
+        sp.add_argument("--json", action="store_true", help="one JSON object per target per line")
+
+    ev = sub.add_parser("eval", help="score analysis quality against the gold sets in ../shared")
+    ev.add_argument("suites", nargs="*", metavar="SUITE", help="extraction quotes ner themes seed (default: all)")
+    ev.add_argument("--json", metavar="FILE", help="also write the figures as JSON to FILE ('-' = stdout)")
+    ev.add_argument("--fast", action="store_true", help="a small deterministic subset (what CI runs)")
+    ev.add_argument("--shared", metavar="DIR", help="the shared data folder (default: ../shared)")
+
+    sub.add_parser("serve", help="run the Slack bot (HTTP mode, or Socket Mode with SLACK_APP_TOKEN)")
+    sub.add_parser("clock", help="run only the digest scheduler (one process per deployment)")
+    return p
+
+
+async def _read_all(targets: Sequence[str], settings: Settings, *, analyze: bool, as_json: bool) -> int:
+    from bot.fetch import Fetcher, FetchLimits, read_local
+    from bot.links import normalize_url
+    from bot.models import Page
+    from bot.pipeline import Analyzer, read_target
+    from bot.report import to_json, to_text
+
+    analyzer = Analyzer(settings.spacy_model, workers=max(1, min(settings.workers, len(targets))))
+    await analyzer.start()
+    failed = 0
+    try:
+        async with Fetcher(FetchLimits.from_settings(settings)) as fetcher:
+
+            async def load(target: str) -> Page:
+                if URL_SCHEME.match(target):
+                    return await fetcher.fetch(normalize_url(target))
+                return await asyncio.to_thread(read_local, target, settings.max_bytes)
+
+            tasks = [asyncio.create_task(read_target(t, load, analyzer, analyze=analyze)) for t in targets]
+            for i, task in enumerate(tasks, 1):  # print in the order given, as soon as each is ready
+                report = await task
+                failed += not report.ok
+                if len(targets) > 1:
+                    status = "ok" if report.ok else report.failure.code  # type: ignore[union-attr]
+                    print(f"[{i}/{len(targets)}] {status} {report.target}", file=sys.stderr)
+                if as_json:
+                    obj = to_json(report, with_analysis=analyze, with_text=not analyze)
+                    print(json.dumps(obj, ensure_ascii=False), flush=True)
+                else:
+                    print(to_text(report), flush=True)
+    finally:
+        analyzer.close()
+    return 1 if failed else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        logging.basicConfig(
+            level=settings.log_level.upper(),
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+            stream=sys.stderr,
+        )
+        if args.command in ("analyze", "extract"):
+            return asyncio.run(
+                _read_all(args.targets, settings, analyze=args.command == "analyze", as_json=args.json)
+            )
+        if args.command == "eval":
+            from bot.evaluate.runner import run_eval
+
+            return run_eval(args.suites, settings=settings, json_path=args.json, fast=args.fast, shared=args.shared)
+        if args.command == "serve":
+            from bot.server import serve
+
+            return serve(settings)
+        if args.command == "clock":
+            from bot.schedule.clock import run_clock
+
+            return run_clock(settings)
+    except (ConfigError, ModelError) as exc:
+        print(f"newsbot: {exc.message}", file=sys.stderr)
+        return 2
+    except NewsbotError as exc:
+        print(f"newsbot: {exc.code}: {exc.message}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

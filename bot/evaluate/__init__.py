@@ -1,0 +1,1 @@
+"""`newsbot eval`: score the real pipeline against public human gold sets in `../shared`."""

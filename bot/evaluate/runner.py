@@ -1,0 +1,97 @@
+"""Find the shared data, run the chosen suites, print one table each (and JSON on request)."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.config import REPO_ROOT, Settings
+from bot.evaluate.metrics import SuiteResult
+
+SUITES = ("extraction", "quotes", "ner", "themes", "seed")
+
+
+@dataclass
+class EvalContext:
+    """What every suite gets: where the data is, how much of it to use, and a shared pipeline."""
+
+    shared: Path
+    fast: bool
+    settings: Settings
+    _nlp: object = field(default=None, repr=False)
+
+    @property
+    def nlp(self):  # type: ignore[no-untyped-def]  # spacy.Language, loaded on first use
+        if self._nlp is None:
+            from bot.analysis.nlp import load_nlp
+
+            self._nlp = load_nlp(self.settings.spacy_model)
+        return self._nlp
+
+
+def find_shared(explicit: str | None) -> Path | None:
+    candidates = [Path(explicit)] if explicit else [Path.cwd().parent / "shared", REPO_ROOT.parent / "shared"]
+    for c in candidates:
+        if (c / "eval").is_dir():
+            return c
+    return None
+
+
+def format_table(result: SuiteResult) -> str:
+    lines = [
+        f"== {result.suite}: {result.docs} docs, {result.ms_per_doc:.1f} ms/doc",
+        f"  {'metric':34} {'P':>6} {'R':>6} {'F1':>6}  {'target':>6}  {'counts':28} anchor",
+    ]
+    for r in result.rows:
+        target = "" if r.target is None else f"{r.target:.2f}" + ("✓" if r.f1 >= r.target else "✗")
+        lines.append(
+            f"  {r.metric:34} {r.precision:6.3f} {r.recall:6.3f} {r.f1:6.3f}  {target:>6}  {r.counts:28} {r.anchor}"
+        )
+    if result.worst:
+        lines.append("  worst documents:")
+        for w in result.worst[:5]:
+            missed = "; ".join(m[:80] for m in w.missed[:3])
+            lines.append(f"    {w.score:.3f} {w.doc[:40]:40} missed: {missed}")
+    lines += [f"  note: {n}" for n in result.notes]
+    return "\n".join(lines)
+
+
+def run_eval(
+    suites: Sequence[str], *, settings: Settings, json_path: str | None, fast: bool, shared: str | None
+) -> int:
+    unknown = [s for s in suites if s not in SUITES]
+    if unknown:
+        print(f"newsbot eval: unknown suite(s) {unknown}; choose from {list(SUITES)}", file=sys.stderr)
+        return 2
+    root = find_shared(shared)
+    if root is None:
+        print(
+            "newsbot eval: the shared gold data was not found (looked for ../shared/eval next to the "
+            "repository). Pass --shared DIR pointing at the folder that holds eval/ and articles/.",
+            file=sys.stderr,
+        )
+        return 2
+    ctx = EvalContext(shared=root, fast=fast, settings=settings)
+    results = []
+    for name in suites or SUITES:
+        module = importlib.import_module(f"bot.evaluate.{name}")
+        run: Callable[[EvalContext], SuiteResult] = module.run
+        t0 = time.perf_counter()
+        result = run(ctx)
+        if not result.seconds:
+            result.seconds = time.perf_counter() - t0
+        results.append(result)
+        print(format_table(result), flush=True)
+        print()
+    if json_path:
+        payload = json.dumps([r.to_json() for r in results], indent=2)
+        if json_path == "-":
+            print(payload)
+        else:
+            Path(json_path).write_text(payload + "\n", encoding="utf8")
+    return 0
