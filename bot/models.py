@@ -132,3 +132,32 @@ class Report:
     @property
     def ok(self) -> bool:
         return self.failure is None
+
+
+@dataclass(frozen=True, slots=True)
+class Share:
+    """Where and by whom a link was shared in Slack (all Newsbot keeps of a message)."""
+
+    team: str
+    channel: str
+    message_ts: str
+    user: str | None = None
+    thread_ts: str | None = None  # set when the link was posted inside a thread
+    shared_at: float = 0.0  # unix time, from message_ts
+
+    @property
+    def reply_thread_ts(self) -> str:
+        """Replies go in the message's thread, or the thread it was already in."""
+        return self.thread_ts or self.message_ts
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One (message, article link) to read and answer; durable so restarts lose nothing."""
+
+    id: int
+    share: Share
+    url: str
+    status: str = "queued"  # queued | running | done | failed
+    attempts: int = 0
+    error_code: str | None = None
