@@ -1,15 +1,20 @@
-"""fetch -> extract -> analyze. The fetcher (I/O) and the analyzer (a process pool) are injected."""
+"""fetch -> extract -> analyze. The page loader (I/O) and the analyzer (a process pool) are injected.
+
+CPU work (trafilatura, spaCy) runs only in the `Analyzer`'s worker processes, one spaCy pipeline
+loaded per worker; the event loop only awaits futures.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import multiprocessing
 import time
 from collections.abc import Awaitable, Callable
-from concurrent.futures import Executor, ProcessPoolExecutor
-from typing import Protocol
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
 
 from bot.errors import AnalysisError, NewsbotError
 from bot.extract import extract_article
@@ -17,8 +22,12 @@ from bot.models import Analysis, Article, Failure, Page, Report
 
 log = logging.getLogger(__name__)
 
+MAX_BATCH = 8  # articles per nlp.pipe call: enough to amortize IPC, small enough to keep latency low
+
 # --- worker-process side ---------------------------------------------------------------
-_NLP = None  # the spaCy pipeline, loaded once per worker process by `_init_worker`
+_NLP: Any = None  # the spaCy pipeline, loaded once per worker process by `_init_worker`
+
+Outcome = tuple[Article, Analysis | None] | Failure
 
 
 def _init_worker(model: str) -> None:
@@ -32,35 +41,59 @@ def _ping() -> bool:
     return _NLP is not None
 
 
-def _extract(page: Page) -> Article:
-    return extract_article(page)
+def _failure(exc: Exception) -> Failure:
+    """Errors cross the process boundary as plain data: custom exceptions don't always pickle."""
+    if isinstance(exc, NewsbotError):
+        return Failure(exc.code, exc.message)
+    log.exception("analysis worker failed")
+    return Failure(AnalysisError.code, f"internal error: {type(exc).__name__}")
 
 
-def _extract_and_analyze(page: Page) -> tuple[Article, Analysis]:
-    article = extract_article(page)
-    return article, _analyze(article)
-
-
-def _analyze(article: Article) -> Analysis:
+def _process_batch(pages: list[Page], analyze: bool) -> list[Outcome]:
+    """Extract every page, then run spaCy over the extracted texts with one `nlp.pipe` call."""
     from bot.analysis.nlp import to_analysis
 
-    if _NLP is None:  # pragma: no cover - the initializer always ran
-        raise AnalysisError("analysis worker has no pipeline loaded")
-    return to_analysis(_NLP(article.text))
+    outcomes: list[Outcome] = []
+    for page in pages:
+        try:
+            outcomes.append((extract_article(page), None))
+        except Exception as exc:
+            outcomes.append(_failure(exc))
+    if not analyze:
+        return outcomes
+    todo = [i for i, o in enumerate(outcomes) if not isinstance(o, Failure)]
+    articles = [outcomes[i][0] for i in todo]  # type: ignore[index]
+    try:
+        docs = list(_NLP.pipe(a.text for a in articles))
+        analyses = [to_analysis(d) for d in docs]
+    except Exception:  # one bad document must not fail its batch-mates: redo them one by one
+        analyses = []
+        for a in articles:
+            try:
+                analyses.append(to_analysis(_NLP(a.text)))
+            except Exception as exc:
+                analyses.append(_failure(exc))  # type: ignore[arg-type]
+    for i, article, analysis in zip(todo, articles, analyses, strict=True):
+        outcomes[i] = analysis if isinstance(analysis, Failure) else (article, analysis)
+    return outcomes
 
 
 # --- event-loop side -------------------------------------------------------------------
-class PageSource(Protocol):
-    async def fetch(self, url: str) -> Page: ...
-
-
 class Analyzer:
-    """Owns the process pool that runs extraction and spaCy off the event loop."""
+    """Owns the process pool and feeds it batches of whatever pages are waiting.
 
-    def __init__(self, model: str, workers: int) -> None:
+    One dispatcher task per worker process keeps every core busy; when many articles arrive
+    at once (a breaking story, a digest backlog) they go through `nlp.pipe` together.
+    """
+
+    def __init__(self, model: str, workers: int, max_batch: int = MAX_BATCH) -> None:
         self.model = model
         self.workers = workers
-        self._pool: Executor | None = None
+        self.max_batch = max_batch
+        self._pool: ProcessPoolExecutor | None = None
+        self._queue: asyncio.Queue[tuple[Page, bool, asyncio.Future[Outcome]]] = asyncio.Queue()
+        self._dispatchers: list[asyncio.Task[None]] = []
+        self.ready = False
 
     async def start(self) -> None:
         """Start the workers and wait until every one has its pipeline loaded."""
@@ -69,27 +102,82 @@ class Analyzer:
         self._pool = ProcessPoolExecutor(
             max_workers=self.workers, mp_context=ctx, initializer=_init_worker, initargs=(self.model,)
         )
-        await asyncio.gather(*(self._run(_ping) for _ in range(self.workers)))
+        loop = asyncio.get_running_loop()
+        try:
+            await asyncio.gather(*(loop.run_in_executor(self._pool, _ping) for _ in range(self.workers)))
+        except Exception:
+            self.close()
+            raise
+        self._dispatchers = [asyncio.create_task(self._dispatch()) for _ in range(self.workers)]
+        self.ready = True
 
-    async def _run(self, fn: Callable[..., object], *args: object) -> object:
+    async def _dispatch(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            batch = [await self._queue.get()]
+            analyze = batch[0][1]
+            while len(batch) < self.max_batch and not self._queue.empty():
+                if self._queue._queue[0][1] != analyze:  # type: ignore[attr-defined]  # same kind per batch
+                    break
+                batch.append(self._queue.get_nowait())
+            pages = [page for page, _, _ in batch]
+            try:
+                outcomes = await loop.run_in_executor(self._pool, _process_batch, pages, analyze)
+            except Exception as exc:  # the pool itself broke (a worker was killed, ...)
+                log.error("analysis pool failed: %s", exc)
+                outcomes = [Failure(AnalysisError.code, "the analyzer crashed")] * len(batch)
+            for (_, _, fut), outcome in zip(batch, outcomes, strict=True):
+                if not fut.done():
+                    fut.set_result(outcome)
+
+    async def _submit(self, page: Page, analyze: bool) -> tuple[Article, Analysis | None]:
         if self._pool is None:
             raise RuntimeError("Analyzer.start() was not awaited")
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, fn, *args)
+        fut: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        await self._queue.put((page, analyze, fut))
+        outcome = await fut
+        if isinstance(outcome, Failure):
+            raise _error_from(outcome)
+        return outcome
 
     async def extract(self, page: Page) -> Article:
-        result = await self._run(_extract, page)
-        assert isinstance(result, Article)
-        return result
+        article, _ = await self._submit(page, analyze=False)
+        return article
 
     async def read(self, page: Page) -> tuple[Article, Analysis]:
-        result = await self._run(_extract_and_analyze, page)
-        return result  # type: ignore[return-value]
+        article, analysis = await self._submit(page, analyze=True)
+        assert analysis is not None
+        return article, analysis
 
     def close(self) -> None:
+        for task in self._dispatchers:
+            task.cancel()
+        self._dispatchers = []
+        self.ready = False
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+    async def aclose(self) -> None:
+        tasks, self._dispatchers = self._dispatchers, []
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await asyncio.to_thread(self.close)
+
+
+class _WorkerError(NewsbotError):
+    """An error reported by a worker process, re-raised on the loop side with its code."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _error_from(failure: Failure) -> NewsbotError:
+    return _WorkerError(failure.code, failure.message)
 
 
 async def read_target(
@@ -102,6 +190,7 @@ async def read_target(
     """Run one target through the pipeline; every expected failure becomes `Report.failure`."""
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
+    analysis: Analysis | None = None
     try:
         page = await load(target)
         timings["fetch"] = time.perf_counter() - t0
@@ -109,11 +198,11 @@ async def read_target(
         if analyze:
             article, analysis = await analyzer.read(page)
         else:
-            article, analysis = await analyzer.extract(page), None
+            article = await analyzer.extract(page)
         timings["process"] = time.perf_counter() - t1
     except NewsbotError as exc:
         return Report(target=target, failure=Failure(exc.code, exc.message), timings=timings)
-    except Exception as exc:  # a bug in the analyzer must not take other targets down
+    except Exception as exc:  # a bug must not take the other targets down
         log.exception("unexpected failure reading %s", target)
         return Report(
             target=target,
