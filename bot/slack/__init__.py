@@ -1,0 +1,1 @@
+"""Slack-facing parts: pure Block Kit builders (`blocks`) and the Web API client factory (`client`)."""

@@ -1,0 +1,240 @@
+"""Pure Block Kit builders for Newsbot's thread replies.
+
+Everything that comes from an article is escaped (`&`, `<`, `>`) so a page can never produce a
+live `<!channel>` or `<@U…>` mention, and every part is clipped so ANY article fits Slack's
+limits (50 blocks, 3,000 chars a section, ~12k chars a message). Builders use
+`slack_sdk.models`, whose `to_dict()` validates the per-block limits as well.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot import messages
+from bot.models import Analysis, Article, Failure, Quote
+
+# Slack's limits (https://api.slack.com/reference/block-kit/blocks) and our own, smaller caps.
+MAX_BLOCKS = 50
+SECTION_CHARS = 3000  # a section's text
+CONTEXT_ELEMENTS = 10
+MAX_MESSAGE_CHARS = 11_000  # Slack rejects ~12k+ chars of block text with msg_blocks_too_long
+FALLBACK_CHARS = 3000  # the `text` fallback: notifications and screen readers, keep it short
+HEADLINE_CHARS = 150  # as long as a Block Kit header may be
+MAX_URL_CHARS = 2000  # longer links are shown as text only, never clipped into a wrong URL
+META_PART_CHARS = 120  # site name, author list
+SUMMARY_CHARS = 1200
+MAX_QUOTES = 5
+QUOTE_CHARS = 450
+SPEAKER_CHARS = 200
+MAX_ORGS = 8
+MAX_THEMES = 6
+NAME_CHARS = 80  # one organization or theme
+MAX_AUTHORS = 3
+ELLIPSIS = "…"
+
+
+@dataclass(frozen=True, slots=True)
+class PriorShare:
+    """Where an article was first shared, for "first shared in #channel" (permalink optional)."""
+
+    channel: str
+    shared_at: float  # unix time
+    permalink: str | None = None
+
+
+# --- text helpers ------------------------------------------------------------------------
+def escape(text: str) -> str:
+    """Slack's three control characters as entities (https://api.slack.com/reference/surfaces/formatting)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def clip(text: str, limit: int) -> str:
+    """Escape `text` and cut it to at most `limit` chars without splitting an entity or a word."""
+    text = " ".join(text.split())  # article text may carry newlines that would break mrkdwn
+    escaped = escape(text)
+    if len(escaped) <= limit:
+        return escaped
+    raw = text
+    while raw and len(escape(raw)) + len(ELLIPSIS) > limit:
+        over = len(escape(raw)) + len(ELLIPSIS) - limit
+        raw = raw[: len(raw) - max(1, over)]
+    cut = raw.rsplit(" ", 1)[0] if " " in raw[-30:] else raw  # prefer a word boundary nearby
+    return escape(cut.rstrip()) + ELLIPSIS
+
+
+def link(url: str, label: str) -> str:
+    """`<url|label>` for http(s) URLs with a safe label; anything else becomes plain text."""
+    if not url.startswith(("http://", "https://")) or len(url) > MAX_URL_CHARS:
+        return label
+    safe = escape(url).replace("|", "%7C").replace(" ", "%20")
+    return f"<{safe}|{label}>"
+
+
+def _date(published: str | None) -> str | None:
+    if not published:
+        return None
+    try:
+        d = datetime.fromisoformat(published.replace("Z", "+00:00"))
+    except ValueError:
+        return clip(published, 40)
+    return f"{d:%b} {d.day}, {d.year}"
+
+
+def meta_line(article: Article) -> str:
+    """site · author · date · N min read (only the parts the page states)."""
+    authors = list(article.authors[:MAX_AUTHORS])
+    by = ", ".join(authors)
+    if len(article.authors) > MAX_AUTHORS:
+        by += f" and {len(article.authors) - MAX_AUTHORS} more"
+    parts = [
+        clip(article.site_name, META_PART_CHARS) if article.site_name else None,
+        clip(by, META_PART_CHARS) if by else None,
+        _date(article.published),
+        f"{article.reading_minutes} min read",
+    ]
+    return " · ".join(p for p in parts if p)
+
+
+def pick_quotes(analysis: Analysis, limit: int = MAX_QUOTES) -> list[Quote]:
+    """Key quotes first; when none is flagged key, the best-scored attributed ones."""
+    chosen = list(analysis.key_quotes)
+    if not chosen:
+        chosen = sorted((q for q in analysis.quotes if q.speaker), key=lambda q: -q.score)
+    return chosen[:limit]
+
+
+def speaker_line(q: Quote) -> str:
+    who = clip(q.speaker, NAME_CHARS) if q.speaker else "unattributed"
+    if q.speaker_title:
+        who = f"{who}, {clip(q.speaker_title, SPEAKER_CHARS - len(who))}"
+    return who
+
+
+def _orgs(analysis: Analysis) -> list[str]:
+    out = []
+    for o in analysis.organizations[:MAX_ORGS]:
+        name = clip(o.name, NAME_CHARS)
+        short = [a for a in o.aliases if a.isupper() and len(a) <= 10]  # acronyms read well
+        out.append(f"{name} ({clip(short[0], 10)})" if short else name)
+    return out
+
+
+def _themes(analysis: Analysis) -> list[str]:
+    return [clip(t.label, NAME_CHARS) for t in analysis.themes[:MAX_THEMES]]
+
+
+def _summary(analysis: Analysis) -> str:
+    return clip(" ".join(analysis.summary[:2]), SUMMARY_CHARS) if analysis.summary else ""
+
+
+def _prior(first_share: PriorShare) -> str:
+    when = f"<!date^{int(first_share.shared_at)}^{{date_short_pretty}}|{_fallback_date(first_share)}>"
+    where = f"in <#{first_share.channel}>"
+    text = messages.FIRST_SHARED.format(where=where, when=when)
+    if first_share.permalink:
+        text += " " + link(first_share.permalink, "See that thread.")
+    return ":repeat: " + text
+
+
+def _fallback_date(first_share: PriorShare) -> str:
+    d = datetime.fromtimestamp(first_share.shared_at)
+    return f"{d:%b} {d.day}, {d.year}"
+
+
+def _mrkdwn_section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=text[:SECTION_CHARS]))
+
+
+def _context(*texts: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=t[:SECTION_CHARS]) for t in texts[:CONTEXT_ELEMENTS]])
+
+
+def _dicts(blocks: list[Block]) -> list[dict[str, Any]]:
+    """Serialize (which validates each block's limits) and enforce the message-wide ones."""
+    out = [b.to_dict() for b in blocks[:MAX_BLOCKS]]
+    while len(out) > 1 and _chars(out) > MAX_MESSAGE_CHARS:
+        out.pop(-2 if len(out) > 2 else -1)  # drop from the tail, keep the closing context
+    return out
+
+
+def _chars(blocks: list[dict[str, Any]]) -> int:
+    total = 0
+    for b in blocks:
+        if "text" in b:
+            total += len(b["text"]["text"])
+        for e in b.get("elements", ()):
+            total += len(e.get("text", ""))
+    return total
+
+
+# --- builders -----------------------------------------------------------------------------
+def analysis_blocks(
+    article: Article, analysis: Analysis, *, first_share: PriorShare | None = None
+) -> tuple[str, list[dict[str, Any]]]:
+    """The thread reply for one article: (plain-text fallback, Block Kit blocks)."""
+    title = clip(article.title or article.canonical_url or article.url, HEADLINE_CHARS)
+    url = article.canonical_url or article.url
+    meta = meta_line(article)
+    summary = _summary(analysis)
+    quotes = pick_quotes(analysis)
+    orgs, themes = _orgs(analysis), _themes(analysis)
+
+    blocks: list[Block] = [_mrkdwn_section(f"*{link(url, title)}*"), _context(meta)]
+    if summary:
+        blocks.append(_mrkdwn_section(summary))
+    for i, q in enumerate(quotes):
+        head = "*Key quotes*\n" if i == 0 else ""
+        blocks.append(_mrkdwn_section(f"{head}> “{clip(q.text, QUOTE_CHARS)}”\n> — {speaker_line(q)}"))
+    facts = []
+    if orgs:
+        facts.append("*Organizations:* " + " · ".join(orgs))
+    if themes:
+        facts.append("*Themes:* " + " · ".join(themes))
+    if facts:
+        blocks.append(_mrkdwn_section("\n".join(facts)))
+    if first_share is not None:
+        blocks.append(_context(_prior(first_share)))
+
+    lines = [f"{title} {link(url, url) if len(url) <= MAX_URL_CHARS else ''}".rstrip(), meta]
+    if summary:
+        lines.append(summary)
+    lines += [f"“{clip(q.text, 200)}” — {speaker_line(q)}" for q in quotes]
+    if orgs:
+        lines.append("Organizations: " + ", ".join(orgs))
+    if themes:
+        lines.append("Themes: " + ", ".join(themes))
+    if first_share is not None:
+        lines.append(_prior(first_share))
+    return _fallback(lines), _dicts(blocks)
+
+
+def failure_blocks(failure: Failure, *, url: str | None = None) -> tuple[str, list[dict[str, Any]]]:
+    """A short, clear failure reply: the catalog's sentence for the code, never internals."""
+    text = ":warning: " + messages.failure_text(failure.code)
+    blocks: list[Block] = [_mrkdwn_section(text)]
+    if url:
+        blocks.append(_context(link(url, clip(url, 300)) if len(url) <= MAX_URL_CHARS else clip(url, 300)))
+    return _fallback([text]), _dicts(blocks)
+
+
+def _fallback(lines: list[str]) -> str:
+    text = "\n".join(lines)
+    if len(text) <= FALLBACK_CHARS:
+        return text
+    cut = text[: FALLBACK_CHARS - 1]
+    amp = cut.rfind("&")  # never end inside an entity such as "&amp;"
+    if amp != -1 and ";" not in cut[amp:]:
+        cut = cut[:amp]
+    lt = cut.rfind("<")  # nor inside one of our own <url|label> links
+    if lt != -1 and ">" not in cut[lt:]:
+        cut = cut[:lt]
+    return cut + ELLIPSIS
