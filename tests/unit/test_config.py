@@ -1,0 +1,65 @@
+"""Settings: the environment beats config/newsbot.toml, bad values become one readable error,
+and the README documents every variable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import REPO_ROOT, Settings, load_settings
+from bot.errors import ConfigError
+
+
+def _env_name(field: str) -> str:
+    alias = Settings.model_fields[field].validation_alias
+    return alias.choices[0]  # type: ignore[union-attr]
+
+
+def test_defaults_come_from_the_config_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    cfg = tmp_path / "newsbot.toml"
+    cfg.write_text('max_bytes = 1234\nport = 4321\ndefault_timezone = "Europe/Paris"\n')
+    monkeypatch.setenv("NEWSBOT_CONFIG", str(cfg))
+    monkeypatch.delenv("PORT", raising=False)
+    s = load_settings()
+    assert (s.max_bytes, s.port, s.default_timezone) == (1234, 4321, "Europe/Paris")
+
+
+def test_environment_overrides_the_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    cfg = tmp_path / "newsbot.toml"
+    cfg.write_text("port = 4321\nallow_private_urls = false\nscheduler = true\n")
+    monkeypatch.setenv("NEWSBOT_CONFIG", str(cfg))
+    monkeypatch.setenv("PORT", "5555")
+    monkeypatch.setenv("NEWSBOT_ALLOW_PRIVATE_URLS", "1")
+    monkeypatch.setenv("NEWSBOT_SCHEDULER", "off")
+    s = load_settings()
+    assert s.port == 5555
+    assert s.allow_private_urls is True
+    assert s.scheduler is False
+
+
+def test_invalid_value_is_one_readable_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSBOT_MAX_BYTES", "lots")
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert "max_bytes" in info.value.message
+
+
+def test_private_urls_are_refused_by_default(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("NEWSBOT_ALLOW_PRIVATE_URLS", raising=False)
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    assert load_settings().allow_private_urls is False
+
+
+def test_readme_documents_every_setting() -> None:
+    readme = (REPO_ROOT / "README.md").read_text("utf8")
+    missing = [_env_name(f) for f in Settings.model_fields if f"`{_env_name(f)}`" not in readme]
+    assert not missing, f"README configuration table lacks: {missing}"
+
+
+def test_config_file_keys_are_settings() -> None:
+    import tomllib
+
+    data = tomllib.loads((REPO_ROOT / "config" / "newsbot.toml").read_text("utf8"))
+    unknown = set(data) - set(Settings.model_fields)
+    assert not unknown, f"config/newsbot.toml has keys Settings does not know: {unknown}"
