@@ -1,9 +1,24 @@
-"""Direct quotes, their speakers (resolved to full names) and the people in the story. (In progress.)"""
+"""Direct quotes, their speakers (resolved to full names) and the people in the story.
+
+The spaCy component `newsbot_quotes` runs last (after NER and `newsbot_organizations`) and sets
+`doc._.quotes: list[Quote]` and `doc._.people: list[Person]`. It finds spans by their marks
+(`quotes_spans`), attributes them with the existing parse (`speakers`), names people from the
+NER (`people`) and ranks the quotes; nothing is parsed twice and every pass is linear.
+"""
 
 from __future__ import annotations
 
+import bisect
+import re
+
 from spacy.language import Language
 from spacy.tokens import Doc
+from spacy.tokens import Span as TokenSpan
+
+from bot.analysis.people import People
+from bot.analysis.quotes_spans import Span, find_spans, paragraphs
+from bot.analysis.speakers import Attributor, Speaker
+from bot.models import Person, Quote
 
 COMPONENT = "newsbot_quotes"
 
@@ -11,9 +26,138 @@ for _name in ("quotes", "people"):
     if not Doc.has_extension(_name):
         Doc.set_extension(_name, default=[])
 
+SCARE_MAX_WORDS = 3  # "so-called “experts”": this short and unattributed is emphasis, not speech
+TITLE_MAX_WORDS = 12  # “The Old Man and the Sea”: a title-cased run no longer than this is a title
+KEY_MIN, KEY_MAX = 3, 5  # key quotes shown per story
+KEY_RELATIVE = 0.6  # key quotes beyond KEY_MIN must score at least this share of the best
+STATEMENT_WORDS = 40  # length at which a quote counts as a full statement for ranking
+_WORD = re.compile(r"\w+(?:['’]\w+)*")
+_MINOR = frozenset("a an and as at but by for from in into nor of on or the to with".split())
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text)
+
+
+def is_title_of_work(text: str) -> bool:
+    """Title-cased and unpunctuated, like a book, film or report name."""
+    words = _words(text)
+    if not words or len(words) > TITLE_MAX_WORDS or re.search(r"[.,!?;:]$", text.strip()):
+        return False
+    return all(w[0].isupper() or w[0].isdigit() or w.lower() in _MINOR for w in words) and words[0][0].isupper()
+
+
+def keep(text: str, speaker: Speaker) -> bool:
+    """Scare quotes and titles of works are not quotations; attributed speech is."""
+    attributed = speaker.via in ("after", "before", "according")
+    words = _words(text)
+    if len(words) <= SCARE_MAX_WORDS:
+        return attributed and bool(re.search(r"[.,!?]$", text.strip()))
+    return not (is_title_of_work(text) and not attributed)
+
+
+def score(text: str, speaker: Speaker, position: float) -> float:
+    """Story value in [0, 1]: a full statement from a named person, early in the story."""
+    words = _words(text)
+    s = 0.4 * min(len(words), STATEMENT_WORDS) / STATEMENT_WORDS
+    s += {"person": 0.3, "org": 0.15}.get(speaker.kind, 0.0) if speaker.name else 0.0
+    stripped = text.strip()
+    if stripped[:1].isupper() and stripped[-1:] in ".,!?":
+        s += 0.2
+    s += 0.1 * (1.0 - position)
+    return round(min(s, 1.0), 4)
+
+
+def choose_key(scores: list[float], speakers: list[str | None]) -> set[int]:
+    """Greedy pick of KEY_MIN..KEY_MAX quotes, discounting speakers already picked."""
+    chosen: list[int] = []
+    picked: dict[str | None, int] = {}
+    best = max(scores, default=0.0)
+    while len(chosen) < min(KEY_MAX, len(scores)):
+        cands = [
+            (scores[i] * (0.6 ** picked.get(speakers[i], 0)), -i, i) for i in range(len(scores)) if i not in chosen
+        ]
+        value, _, i = max(cands)
+        if len(chosen) >= KEY_MIN and value < KEY_RELATIVE * best:
+            break
+        chosen.append(i)
+        picked[speakers[i]] = picked.get(speakers[i], 0) + 1
+    return set(chosen)
+
+
+def org_table(doc: Doc) -> list[tuple[str, set[str]]]:
+    """(name, lowercased names and aliases) of what `newsbot_organizations` found."""
+    out = []
+    for org in getattr(doc._, "organizations", None) or []:
+        names = {org.name.lower(), *(a.lower() for a in org.aliases)}
+        out.append((org.name, names))
+    return out
+
+
+def extract(doc: Doc) -> tuple[list[Quote], list[Person]]:
+    """Quotes and people of `doc` (the pure core of the component)."""
+    text = doc.text
+    spans: list[tuple[Span, TokenSpan]] = []
+    in_quote = [False] * len(doc)
+    for sp in find_spans(text):
+        tspan = doc.char_span(sp.start, sp.end, alignment_mode="expand")
+        if tspan is None or not len(tspan):
+            continue
+        for i in range(tspan.start, tspan.end):
+            in_quote[i] = True
+        spans.append((sp, tspan))
+    orgs = org_table(doc)
+    people = People(doc, {n for _, names in orgs for n in names})
+    attributor = Attributor(doc, people, orgs, in_quote)
+    para_starts = [s for s, _ in paragraphs(text)]
+
+    found: list[tuple[Span, Speaker]] = []
+    previous: Speaker | None = None
+    prev_para = -10
+    for sp, tspan in spans:
+        para = _para_index(para_starts, sp.start)
+        speaker = attributor.attribute(tspan)
+        floating = speaker.name is None or sp.continues
+        if floating and previous is not None and para - prev_para <= 2:
+            speaker = Speaker(previous.name, previous.kind, "inherited")
+        if not keep(text[sp.start:sp.end], speaker):
+            continue
+        found.append((sp, speaker))
+        if speaker.name:
+            previous, prev_para = speaker, para
+
+    n = max(len(text), 1)
+    scores = [score(text[sp.start:sp.end], spk, sp.start / n) for sp, spk in found]
+    key = choose_key(scores, [spk.name for _, spk in found])
+    quotes: list[Quote] = []
+    for i, (sp, spk) in enumerate(found):
+        rec = people.records.get(spk.name) if spk.name and spk.kind == "person" else None
+        if rec is not None:
+            rec.quoted = True
+        quotes.append(
+            Quote(
+                text=text[sp.start:sp.end],
+                speaker=spk.name,
+                speaker_title=rec.title if rec is not None else None,
+                key=i in key,
+                score=scores[i],
+                start=sp.start,
+                end=sp.end,
+            )
+        )
+    persons = [
+        Person(name=r.name, title=r.title, mentions=len(r.mentions), quoted=r.quoted)
+        for r in sorted(people.records.values(), key=lambda r: (-len(r.mentions), r.mentions[0] if r.mentions else 0))
+        if r.mentions
+    ]
+    return quotes, persons
+
+
+def _para_index(starts: list[int], pos: int) -> int:
+    return bisect.bisect_right(starts, pos) - 1
+
 
 @Language.component(COMPONENT)
 def quotes(doc: Doc) -> Doc:
-    doc._.quotes = []
-    doc._.people = []
+    doc._.quotes, doc._.people = extract(doc)
     return doc

@@ -1,0 +1,170 @@
+"""People named in a story: full names, surname-only mentions, titles from appositives.
+
+Built once per document from the NER's PERSON entities (one pass, no re-parsing). A surname
+or first name alone resolves to the full name mentioned nearest before it (else the first one
+after), which is how news copy refers back to people ("Brian Doty ... Doty said").
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+
+from spacy.tokens import Doc, Span, Token
+
+HONORIFICS = frozenset(
+    "mr mr. mrs mrs. ms ms. miss dr dr. prof prof. sir dame rev rev. sen sen. rep rep. gov gov. "
+    "gen gen. lt col sgt capt insp const cpl".split()
+)
+PERSON_PRONOUNS = frozenset({"he", "she", "him", "her"})
+_POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
+MAX_TITLE_TOKENS = 25  # an appositive longer than this is a clause, not a job title
+_NAME_CHARS = re.compile(r"^[A-Z][\w'’.-]*$")
+
+
+@dataclass
+class PersonRecord:
+    """A person as the document names them, with the token positions of every mention."""
+
+    name: str
+    title: str | None = None
+    mentions: list[int] = field(default_factory=list)  # token index of each mention
+    quoted: bool = False
+
+
+def clean_name(span: Span | list[Token]) -> list[str]:
+    """The name's words without honorifics and a trailing possessive."""
+    words = [t.text for t in span if not t.is_punct or t.text in (".", "-")]
+    words = [w for w in words if w not in (".", "-")]
+    while words and words[0].lower() in HONORIFICS:
+        words = words[1:]
+    if words:
+        words[-1] = _POSSESSIVE.sub("", words[-1])
+    return [w for w in words if w]
+
+
+def looks_like_name(words: list[str]) -> bool:
+    return bool(words) and all(_NAME_CHARS.match(w) for w in words)
+
+
+class People:
+    """Everyone named in `doc`, minus names the organization component claims."""
+
+    def __init__(self, doc: Doc, org_names: set[str]) -> None:
+        self.doc = doc
+        self.org_names = {n.lower() for n in org_names}
+        self.records: dict[str, PersonRecord] = {}
+        self._full_at: list[tuple[int, str]] = []  # (token index, full name) in order
+        self._subjects: list[tuple[int, str]] = []  # person mentions that are grammatical subjects
+        self._mentions: list[tuple[int, str]] = []
+        singles: list[tuple[int, str]] = []
+        for ent in doc.ents:
+            if ent.label_ != "PERSON":
+                continue
+            words = clean_name(ent)
+            if not looks_like_name(words) or " ".join(words).lower() in self.org_names:
+                continue
+            if len(words) >= 2:
+                self._full_at.append((ent.start, " ".join(words)))
+            else:
+                singles.append((ent.start, words[0]))
+        for idx, name in self._full_at:
+            self._note(idx, name, doc[idx:idx + 1].root)
+        for idx, word in singles:
+            full = self.resolve_word(word, idx)
+            if full is not None and full.lower() not in self.org_names:
+                self._note(idx, full, doc[idx])
+
+    def _note(self, idx: int, name: str, token: Token) -> None:
+        rec = self.records.setdefault(name, PersonRecord(name))
+        rec.mentions.append(idx)
+        bisect.insort(self._mentions, (idx, name))
+        head = token
+        while head.dep_ in ("compound", "flat") and head.head is not head:
+            head = head.head
+        if head.dep_ in ("nsubj", "nsubjpass"):
+            bisect.insort(self._subjects, (idx, name))
+        if rec.title is None:
+            rec.title = appositive_title(self.doc, head)
+
+    def resolve_word(self, word: str, idx: int) -> str | None:
+        """A lone surname (or first name) to the nearest full name that has it; else itself."""
+        word = _POSSESSIVE.sub("", word)
+        best: str | None = None
+        after: str | None = None
+        for at, full in self._full_at:  # few full names per story: a short linear scan
+            parts = full.split()
+            if word != parts[-1] and word != parts[0]:
+                continue
+            if at <= idx:
+                best = full
+            elif after is None:
+                after = full
+        return best or after or (word if word.lower() not in self.org_names else None)
+
+    def resolve_words(self, words: list[str], idx: int) -> str | None:
+        if not words:
+            return None
+        if len(words) == 1:
+            return self.resolve_word(words[0], idx)
+        name = " ".join(words)
+        return None if name.lower() in self.org_names else name
+
+    def is_known_word(self, word: str) -> bool:
+        """Whether `word` is part of a full name already seen (a surname used alone)."""
+        word = _POSSESSIVE.sub("", word)
+        return any(word in full.split() for _, full in self._full_at)
+
+    def add_speaker(self, name: str, idx: int, token: Token) -> None:
+        """Record a speaker mention the NER did not label PERSON (small models miss many)."""
+        if name not in self.records or idx not in self.records[name].mentions:
+            self._note(idx, name, token)
+
+    def pronoun_antecedent(self, idx: int) -> str | None:
+        """Who "he"/"she" at token `idx` most likely is: the latest person subject before it."""
+        for seq in (self._subjects, self._mentions):
+            i = bisect.bisect_left(seq, (idx, "")) - 1
+            if i >= 0:
+                return seq[i][1]
+        return None
+
+
+def appositive_title(doc: Doc, head: Token) -> str | None:
+    """"Name, <title>, said" or "Name, <title> said": the words after the name's comma.
+
+    A lexical scan (to the next comma outside brackets, or the verb) rather than the parse's
+    appositive arc, which small models cut short ("co-founder" → "co").
+    """
+    i = head.i + 1
+    if i < len(doc) and doc[i].text == ",":
+        j, depth = i + 1, 0
+        while j < len(doc) and j - i <= MAX_TITLE_TOKENS:
+            t = doc[j]
+            depth += t.text == "("
+            depth -= t.text == ")"
+            if depth <= 0 and (t.text in {",", ";", ":", ".", "“", '"', "\n\n"} or t.pos_ in ("VERB", "AUX")):
+                break
+            j += 1
+        span = doc[i + 1:j]
+        if len(span) and _is_title(span):
+            return _tidy_title(span)
+    for child in head.children:
+        if child.dep_ == "appos" and child.i > head.i:
+            span = doc[child.left_edge.i:child.right_edge.i + 1]
+            return _tidy_title(span) if _is_title(span) else None
+    return None
+
+
+def _is_title(span: Span) -> bool:
+    if not 1 <= len(span) <= MAX_TITLE_TOKENS or "\n" in span.text:
+        return False
+    first = span[0]
+    if first.like_num or first.ent_type_ in ("PERSON", "DATE", "GPE", "CARDINAL"):
+        return False  # ages ("Smith, 45,"), places ("Smith, Toronto,"), second names
+    return any(t.pos_ == "NOUN" or t.is_lower for t in span) and not any(t.pos_ == "VERB" for t in span)
+
+
+def _tidy_title(span: Span) -> str:
+    text = span.text.strip(" ,;:")
+    return text[2:] if text.lower().startswith("a ") else text

@@ -1,0 +1,216 @@
+"""Who said a quotation: find the reporting verb around it, then its subject, then a full name.
+
+Looks only at the quote's own sentence(s) outside the marks, nearest first: "…,” Doty said",
+"Doty added: “…”", "according to Doty, “…”", then the grammatical head of the quotation
+("He attributed this to “…”"). A quotation with none of these (a continuation paragraph)
+inherits the previous quotation's speaker, as news copy intends.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from spacy.tokens import Doc, Span, Token
+
+from bot.analysis.people import PERSON_PRONOUNS, People, clean_name, looks_like_name
+from bot.config import CONFIG_DIR
+
+LEXICON = CONFIG_DIR / "lexicons" / "speech_verbs.txt"
+ORG_NOUNS = frozenset(
+    "company firm agency department ministry organization organisation group association "
+    "government council board office bank university hospital union party police commission "
+    "corporation business institute center centre foundation charity authority service "
+    "campaign spokesperson spokesman spokeswoman statement".split()
+)
+NEAR_AFTER = 4  # tokens between a closing mark and "he said" for the attribution to be adjacent
+MAX_HEAD_CLIMB = 6  # levels of the parse walked up from a quotation to its governing verb
+
+
+@lru_cache(maxsize=4)
+def speech_verbs(path: Path = LEXICON) -> frozenset[str]:
+    """Reporting-verb lemmas from the lexicon file."""
+    lines = path.read_text(encoding="utf8").splitlines()
+    return frozenset(w.strip().lower() for w in lines if w.strip() and not w.startswith("#"))
+
+
+@dataclass(frozen=True, slots=True)
+class Speaker:
+    name: str | None
+    kind: str  # "person" | "org" | "other" | "none"
+    via: str  # how it was found: "after" | "before" | "head" | "according" | "inherited" | "none"
+
+
+def is_speech_verb(token: Token, verbs: frozenset[str]) -> bool:
+    return token.pos_ in ("VERB", "AUX") and token.lemma_.lower() in verbs
+
+
+class Attributor:
+    """Attribute quotations in one document (`in_quote[i]` marks tokens inside any quote)."""
+
+    def __init__(self, doc: Doc, people: People, orgs: list[tuple[str, set[str]]], in_quote: list[bool]):
+        self.doc = doc
+        self.people = people
+        self.orgs = orgs  # (canonical name, lowercased names and aliases)
+        self.in_quote = in_quote
+        self.verbs = speech_verbs()
+        self._org_ents = [e for e in doc.ents if e.label_ == "ORG"]
+
+    # -- finding the verb ------------------------------------------------------------------
+    def attribute(self, q: Span) -> Speaker:
+        doc = self.doc
+        after = self._outside(q.end, doc[q.end - 1].sent.end if q.end > q.start else q.end, step=1)
+        before = self._outside(q.start - 1, doc[q.start].sent.start - 1, step=-1)
+        fallback: Speaker | None = None  # a subject that names no person or org ("stakeholders")
+        for tokens, via, near in ((after, "after", NEAR_AFTER), (before, "before", None), (after, "after", None)):
+            for i, t in enumerate(tokens):
+                if near is not None and i > near:
+                    break
+                found = Speaker(None, "none", via)
+                if t.lower_ == "according" and t.i + 1 < len(doc) and doc[t.i + 1].lower_ == "to":
+                    found = self._according(doc[t.i + 1])
+                elif is_speech_verb(t, self.verbs):
+                    found = self._subject_of(t, via)
+                if found.kind in ("person", "org") and found.name:
+                    return found
+                if found.kind == "other" and fallback is None:
+                    fallback = found
+        governed = self._governor(q)
+        return governed if governed.kind != "none" or fallback is None else fallback
+
+    def _outside(self, start: int, stop: int, step: int) -> list[Token]:
+        """Tokens from `start` towards `stop` outside every quotation, ending at a paragraph break."""
+        out: list[Token] = []
+        i = start
+        while (i < stop if step > 0 else i > stop) and 0 <= i < len(self.doc):
+            t = self.doc[i]
+            if "\n" in t.text:
+                break
+            if not self.in_quote[i] and not t.is_punct:
+                out.append(t)
+            i += step
+        return out
+
+    def _according(self, to: Token) -> Speaker:
+        for child in to.children:
+            if child.dep_ == "pobj":
+                return self._name_of(child, "according")
+        nxt = to.i + 1
+        return self._name_of(self.doc[nxt], "according") if nxt < len(self.doc) else Speaker(None, "none", "none")
+
+    def _subject_of(self, verb: Token, via: str) -> Speaker:
+        """The verb's subject; for "said X" inversions the noun after the verb."""
+        for child in verb.children:
+            if child.dep_ in ("nsubj", "nsubjpass") and not self.in_quote[child.i]:
+                return self._name_of(child, via)
+        head = verb
+        while head.dep_ in ("conj", "advcl", "xcomp") and head.head is not head:  # "…, adding that"
+            head = head.head
+            for child in head.children:
+                if child.dep_ == "nsubj" and not self.in_quote[child.i]:
+                    return self._name_of(child, via)
+        for child in verb.rights:
+            named = child.pos_ == "PROPN" or child.ent_type_ in ("PERSON", "ORG")
+            if named and child.dep_ in ("dobj", "npadvmod", "attr", "dative", "appos") and not self.in_quote[child.i]:
+                return self._name_of(child, via)
+        return Speaker(None, "none", via)
+
+    def _governor(self, q: Span) -> Speaker:
+        """Walk up from the quotation to the first verb outside it with a person or org subject."""
+        tok = q.root
+        for _ in range(MAX_HEAD_CLIMB):
+            if tok.head is tok:
+                break
+            tok = tok.head
+            if self.in_quote[tok.i] or tok.pos_ not in ("VERB", "AUX"):
+                continue
+            for child in tok.children:
+                if child.dep_ in ("nsubj", "nsubjpass") and not self.in_quote[child.i]:
+                    found = self._name_of(child, "head")
+                    if found.kind in ("person", "org"):
+                        return found
+        # "Name, title, provided an optimistic view: 2025 was “…”": the subject before the colon
+        sent = q[0].sent
+        for t in self.doc[sent.start:q.start]:
+            if t.text == ":" and not self.in_quote[t.i]:
+                for s in self.doc[sent.start:t.i]:
+                    if s.dep_ == "nsubj" and not self.in_quote[s.i]:
+                        found = self._name_of(s, "head")
+                        if found.kind in ("person", "org"):
+                            return found
+        return Speaker(None, "none", "none")
+
+    # -- naming the subject ----------------------------------------------------------------
+    def _name_of(self, tok: Token, via: str) -> Speaker:
+        low = tok.lower_
+        if low in PERSON_PRONOUNS:
+            return Speaker(self.people.pronoun_antecedent(tok.i), "person", via)
+        if low in ("they", "we", "it"):
+            return Speaker(self._last_org(tok.i), "org", via) if self._org_ents else Speaker(None, "other", via)
+        if tok.text[:1].isupper() and self.people.is_known_word(tok.text):
+            return self._person([tok.text], tok, via)
+        ent = self._ent_of(tok)
+        if ent is not None and ent.label_ == "PERSON":
+            return self._person(clean_name(ent), tok, via)
+        if ent is not None and ent.label_ in ("ORG", "NORP", "GPE"):
+            words = clean_name(ent)
+            if len(words) == 1 and words[0] in self._known_person_words():
+                return self._person(words, tok, via)
+            return Speaker(self._canonical_org(ent.text), "org", via)
+        if tok.pos_ == "PROPN":
+            words = clean_name([t for t in tok.subtree if t.i <= tok.i and t.pos_ == "PROPN" and t.i >= tok.i - 3])
+            org = self._canonical_org(" ".join(words)) if words else None
+            if org is not None and org.lower() in self._org_names():
+                return Speaker(org, "org", via)
+            if looks_like_name(words):
+                return self._person(words, tok, via)
+        # "spokesperson Jane Doe", "the company's CEO, Jane Doe": a name attached to the noun
+        for child in tok.children:
+            if child.dep_ in ("appos", "compound") and (child.ent_type_ == "PERSON" or child.pos_ == "PROPN"):
+                return self._name_of(child, via)
+        if tok.lemma_.lower() in ORG_NOUNS and self._org_ents:
+            return Speaker(self._last_org(tok.i), "org", via)
+        if tok.pos_ in ("NOUN", "PROPN"):
+            words = [t.text for t in tok.subtree if t.i <= tok.i and t.dep_ not in ("det", "poss", "punct")]
+            return Speaker(" ".join(words[-4:]), "other", via)
+        return Speaker(None, "none", via)
+
+    def _person(self, words: list[str], tok: Token, via: str) -> Speaker:
+        name = self.people.resolve_words(words, tok.i)
+        if name is None:
+            return Speaker(self._canonical_org(" ".join(words)), "org", via)
+        self.people.add_speaker(name, tok.i, tok)
+        return Speaker(name, "person", via)
+
+    def _ent_of(self, tok: Token) -> Span | None:
+        if not tok.ent_type_:
+            return None
+        start = tok.i
+        while start > 0 and self.doc[start].ent_iob_ == "I":
+            start -= 1
+        end = tok.i + 1
+        while end < len(self.doc) and self.doc[end].ent_iob_ == "I":
+            end += 1
+        return self.doc[start:end]
+
+    def _known_person_words(self) -> set[str]:
+        return {w for name in self.people.records for w in name.split()}
+
+    def _org_names(self) -> set[str]:
+        return {n for _, names in self.orgs for n in names}
+
+    def _canonical_org(self, text: str) -> str:
+        low = text.lower().removeprefix("the ")
+        for canonical, names in self.orgs:
+            if low in names:
+                return canonical
+        return text
+
+    def _last_org(self, idx: int) -> str | None:
+        last = None
+        for ent in self._org_ents:
+            if ent.start >= idx:
+                break
+            last = ent
+        return self._canonical_org(last.text) if last is not None else None
