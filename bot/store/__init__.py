@@ -1,0 +1,40 @@
+"""Storage edge: SQLAlchemy 2 async over SQLite (default) or PostgreSQL, migrated by Alembic.
+
+`Store` is the one object the rest of Newsbot talks to; each concern lives in its own module
+(jobs, archive, search, digests) as a mixin over the same engine.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.store.archive import ANALYZER_VERSION, ArchiveMixin, StoredArticle
+from bot.store.digests import DigestsMixin
+from bot.store.engine import create_engine, migrate
+from bot.store.jobs import JOB_LEASE, JobsMixin
+from bot.store.search import SearchMixin
+
+__all__ = ["ANALYZER_VERSION", "JOB_LEASE", "Store", "StoredArticle"]
+
+
+class Store(JobsMixin, ArchiveMixin, SearchMixin, DigestsMixin):
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    @classmethod
+    async def open(cls, database_url: str) -> Store:
+        """Connect and migrate to head (creates ./data/ for a relative SQLite path)."""
+        engine = create_engine(database_url)
+        try:
+            await migrate(engine)
+        except BaseException:
+            await engine.dispose()
+            raise
+        return cls(engine)
+
+    @property
+    def dialect(self) -> str:
+        return self._engine.dialect.name
+
+    async def close(self) -> None:
+        await self._engine.dispose()

@@ -1,0 +1,81 @@
+"""Engine set-up and migrations: the only dialect-aware plumbing outside search.
+
+SQLite gets WAL (readers never wait for the writer), foreign keys, a busy timeout, and
+`BEGIN IMMEDIATE` for write transactions: a deferred transaction that reads and then writes can
+fail at once with SQLITE_BUSY when another writer got there first; IMMEDIATE waits its turn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 15_000  # a write waits this long for another writer before failing
+_IMMEDIATE = "newsbot_immediate"
+MIGRATION_LOCK_KEY = 0x6E657773  # "news": any constant shared by all Newsbot instances
+
+
+def prepare_sqlite_path(database_url: str) -> None:
+    """Create the parent folder of a file-backed SQLite database (e.g. ./data/)."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return
+    Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+def create_engine(database_url: str) -> AsyncEngine:
+    prepare_sqlite_path(database_url)
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite":
+        return create_async_engine(url, pool_pre_ping=True)
+    engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we emit BEGIN ourselves (pysqlite's is broken)
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA synchronous=NORMAL")  # safe with WAL; fsync at checkpoints
+        cur.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        immediate = conn.get_execution_options().get(_IMMEDIATE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+@asynccontextmanager
+async def write_tx(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A transaction that will write (IMMEDIATE on SQLite; plain elsewhere)."""
+    async with engine.connect() as conn:
+        conn = await conn.execution_options(**{_IMMEDIATE: True})
+        async with conn.begin():
+            yield conn
+
+
+def _upgrade(connection: Connection) -> None:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["connection"] = connection
+    command.upgrade(cfg, "head")
+
+
+async def migrate(engine: AsyncEngine) -> None:
+    """Apply Alembic migrations to head on a worker thread (run_sync), off the event loop."""
+    async with write_tx(engine) as conn:
+        if conn.dialect.name == "postgresql":  # several instances may start at once
+            await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK_KEY})
+        await conn.run_sync(_upgrade)

@@ -1,0 +1,9 @@
+"""Archive search (placeholder until the full module lands)."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+
+class SearchMixin:
+    _engine: AsyncEngine
