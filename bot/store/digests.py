@@ -1,9 +1,226 @@
-"""Digest subscriptions and runs (placeholder until the full module lands)."""
+"""Digest queries (`DigestsMixin` of `Store`): subscriptions, run claims, period articles.
+
+Written by the digest/scheduler owner over the storage helper's tables (`tables.py`).
+The `digest_runs` unique key (team, channel, local_date, slot) is the at-most-once guard:
+whoever inserts the row posts; everyone else (a restart, a second scheduler, the second
+occurrence of a fall-back hour) finds it taken and does nothing.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.models import Article
+from bot.store.engine import write_tx
+from bot.store.tables import analyses, articles, digest_runs, digest_subscriptions, shares
+
+# Statuses of a digest_runs row; a period starts where the last run that reached the channel began.
+RUNNING, POSTED, EMPTY, FAILED, SKIPPED = "running", "posted", "empty", "failed", "skipped"
+DONE_STATUSES = (POSTED, EMPTY)
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    team: str
+    channel: str
+    time: str  # 'HH:MM' local
+    timezone: str
+    days: str
+    created_by: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DigestRun:
+    local_date: str
+    slot: str
+    status: str
+    started_at: datetime
+    article_count: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodArticle:
+    """An article shared in the channel in a period (raw material for `digest.DigestItem`)."""
+
+    article: Article
+    analysis_json: dict[str, Any] | None
+    share_count: int  # shares of the article in the team, all channels, up to the period end
+    first_shared_at: datetime  # its first share in this channel within the period
+    message_ts: str  # that share's message
+    thread_ts: str | None  # the thread the share was in, if any
 
 
 class DigestsMixin:
+    """Digest reads and writes, mixed into `Store`."""
+
     _engine: AsyncEngine
+
+    # --- subscriptions -----------------------------------------------------------------
+    async def digest_subscribe(
+        self, team: str, channel: str, time: str, timezone: str, days: str, created_by: str | None, now: datetime
+    ) -> bool:
+        """Create or update the channel's subscription at `time`; True if it is new."""
+        key = and_(
+            digest_subscriptions.c.team == team,
+            digest_subscriptions.c.channel == channel,
+            digest_subscriptions.c.time == time,
+        )
+        values = {"timezone": timezone, "days": days, "created_by": created_by}
+        for _ in range(2):  # one retry: a concurrent insert of the same key turns into an update
+            try:
+                async with write_tx(self._engine) as conn:
+                    res = await conn.execute(update(digest_subscriptions).where(key).values(**values))
+                    if res.rowcount:
+                        return False
+                    await conn.execute(
+                        insert(digest_subscriptions).values(
+                            team=team, channel=channel, time=time, created_at=now, **values
+                        )
+                    )
+                    return True
+            except IntegrityError:
+                continue
+        return False
+
+    async def digest_unsubscribe(self, team: str, channel: str, time: str | None = None) -> int:
+        """Remove the channel's subscriptions (only the one at `time` if given); how many."""
+        cond = and_(digest_subscriptions.c.team == team, digest_subscriptions.c.channel == channel)
+        if time is not None:
+            cond = and_(cond, digest_subscriptions.c.time == time)
+        async with write_tx(self._engine) as conn:
+            res = await conn.execute(delete(digest_subscriptions).where(cond))
+            return int(res.rowcount or 0)
+
+    async def digest_subscriptions(self, team: str | None = None, channel: str | None = None) -> list[Subscription]:
+        c = digest_subscriptions.c
+        q = select(digest_subscriptions).order_by(c.team, c.channel, c.time)
+        if team is not None:
+            q = q.where(c.team == team)
+        if channel is not None:
+            q = q.where(c.channel == channel)
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(q)).mappings().all()
+        return [
+            Subscription(r["team"], r["channel"], r["time"], r["timezone"], r["days"], r["created_by"], r["created_at"])
+            for r in rows
+        ]
+
+    # --- runs --------------------------------------------------------------------------
+    async def claim_digest_run(
+        self, team: str, channel: str, local_date: str, slot: str, now: datetime, status: str = RUNNING
+    ) -> int | None:
+        """Insert the run row; its id if we won the slot, None if someone already has it."""
+        try:
+            async with write_tx(self._engine) as conn:
+                res = await conn.execute(
+                    insert(digest_runs)
+                    .values(
+                        team=team, channel=channel, local_date=local_date, slot=slot, status=status, started_at=now
+                    )
+                    .returning(digest_runs.c.id)
+                )
+                return int(res.scalar_one())
+        except IntegrityError:
+            return None
+
+    async def digest_run_claimed(self, team: str, channel: str, local_date: str, slot: str) -> bool:
+        c = digest_runs.c
+        q = select(c.id).where(c.team == team, c.channel == channel, c.local_date == local_date, c.slot == slot)
+        async with self._engine.connect() as conn:
+            return (await conn.execute(q)).first() is not None
+
+    async def finish_digest_run(
+        self, run_id: int, status: str, now: datetime, *, message_ts: str | None = None, article_count: int = 0
+    ) -> None:
+        async with write_tx(self._engine) as conn:
+            await conn.execute(
+                update(digest_runs)
+                .where(digest_runs.c.id == run_id)
+                .values(status=status, finished_at=now, message_ts=message_ts, article_count=article_count)
+            )
+
+    async def previous_digest_at(self, team: str, channel: str, before: datetime) -> datetime | None:
+        """When the last digest that reached this channel started (the next period's start)."""
+        c = digest_runs.c
+        q = (
+            select(c.started_at)  # not func.max: that would bypass the column's UTC type
+            .where(c.team == team, c.channel == channel, c.status.in_(DONE_STATUSES), c.started_at < before)
+            .order_by(c.started_at.desc())
+            .limit(1)
+        )
+        async with self._engine.connect() as conn:
+            value: datetime | None = (await conn.execute(q)).scalar()
+        return value
+
+    async def digest_runs(self, team: str, channel: str, limit: int = 5) -> list[DigestRun]:
+        """The channel's latest runs, newest first (for `digest status`)."""
+        c = digest_runs.c
+        q = select(digest_runs).where(c.team == team, c.channel == channel).order_by(c.started_at.desc()).limit(limit)
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(q)).mappings().all()
+        return [DigestRun(r["local_date"], r["slot"], r["status"], r["started_at"], r["article_count"]) for r in rows]
+
+    # --- period articles ---------------------------------------------------------------
+    async def digest_period_articles(
+        self, team: str, channel: str, since: datetime, until: datetime
+    ) -> list[PeriodArticle]:
+        """Each article shared in the channel in (since, until], once, with its popularity."""
+        s = shares.c
+        in_period = and_(s.team == team, s.channel == channel, s.shared_at > since, s.shared_at <= until)
+        firsts = select(s.article_id).where(in_period).group_by(s.article_id).subquery()
+        counts = (
+            select(s.article_id, func.count().label("n"))
+            .where(s.team == team, s.shared_at <= until)
+            .group_by(s.article_id)
+            .subquery()
+        )
+        q = (
+            select(articles, counts.c.n)
+            .join(firsts, firsts.c.article_id == articles.c.id)
+            .join(counts, counts.c.article_id == articles.c.id)
+        )
+        out: list[PeriodArticle] = []
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(q)).mappings().all()
+            for r in rows:
+                first = await conn.execute(
+                    select(s.message_ts, s.thread_ts, s.shared_at)
+                    .where(in_period, s.article_id == r["id"])
+                    .order_by(s.shared_at, s.message_ts)
+                    .limit(1)
+                )
+                share = first.mappings().one()
+                latest = await conn.execute(
+                    select(analyses.c.data)
+                    .where(analyses.c.article_id == r["id"])
+                    .order_by(analyses.c.created_at.desc(), analyses.c.id.desc())
+                    .limit(1)
+                )
+                article = Article(
+                    url=r["canonical_url"],
+                    canonical_url=r["canonical_url"],
+                    title=r["title"],
+                    authors=tuple(r["authors"] or ()),
+                    published=r["published"],
+                    site_name=r["site_name"],
+                    language=r["language"],
+                    description=r["description"],
+                )
+                out.append(
+                    PeriodArticle(
+                        article=article,
+                        analysis_json=latest.scalar(),
+                        share_count=int(r["n"]),
+                        first_shared_at=share["shared_at"],
+                        message_ts=share["message_ts"],
+                        thread_ts=share["thread_ts"],
+                    )
+                )
+        return out
