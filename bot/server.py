@@ -1,0 +1,211 @@
+"""Composition root of `newsbot serve`: builds every long-lived object from Settings and wires
+the aiohttp app (`POST /slack/events`, `GET /healthz`) or Socket Mode around one Bolt `AsyncApp`.
+
+Start-up order: open the store, snapshot unfinished jobs, start listening (healthz says 503),
+load the analysis processes in the background, then resume jobs and say 200. Teardown runs in
+reverse through `cleanup_ctx`, so nothing outlives the app.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import logging
+import os
+import signal
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.config import Settings
+from bot.deps import Deps
+from bot.errors import ConfigError, ModelError
+from bot.fetch import Fetcher, FetchLimits
+from bot.models import Job
+from bot.pipeline import Analyzer
+from bot.slack.client import make_client
+from bot.store import Store
+from bot.worker import Worker
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+HOST = "0.0.0.0"  # containers and tunnels reach the port from outside the loopback
+SHUTDOWN_GRACE_SECONDS = 5
+
+APPS_URL = "https://api.slack.com/apps"
+NEEDED = {
+    "SLACK_BOT_TOKEN": (
+        "the Bot User OAuth Token (xoxb-...)",
+        f"{APPS_URL} → your app → OAuth & Permissions → Bot User OAuth Token (install the app first)",
+    ),
+    "SLACK_SIGNING_SECRET": (
+        "proves requests come from Slack (HTTP mode)",
+        f"{APPS_URL} → your app → Basic Information → App Credentials → Signing Secret",
+    ),
+}
+APP_TOKEN_HELP = (
+    f"SLACK_APP_TOKEN (xapp-..., Socket Mode): {APPS_URL} → your app → Basic Information → "
+    "App-Level Tokens, with the connections:write scope"
+)
+
+
+@dataclass
+class State:
+    """What the routes need at run time: created with the app, filled in by `_lifecycle`."""
+
+    deps: Deps | None = None
+    bolt: AsyncApp | None = None
+    started: float = field(default_factory=time.monotonic)
+    ready: bool = False
+
+
+STATE = web.AppKey("state", State)
+SETTINGS = web.AppKey("settings", Settings)
+
+
+# --- settings check ---------------------------------------------------------------------
+def check_settings(settings: Settings) -> None:
+    """Fail fast with one screen that says what to set and where to get it."""
+    missing = ["SLACK_BOT_TOKEN"] if not settings.slack_bot_token else []
+    if not settings.slack_app_token and not settings.slack_signing_secret:
+        missing.append("SLACK_SIGNING_SECRET")
+    if missing:
+        lines = ["`newsbot serve` needs Slack credentials that are not set:", ""]
+        for name in missing:
+            what, where = NEEDED[name]
+            lines += [f"  {name}: {what}", f"      get it at {where}"]
+        lines += [
+            "",
+            "Set them in the environment or in a .env file in the working directory.",
+            f"No Slack app yet? {APPS_URL} → Create New App → From a manifest → paste manifest.yml.",
+            f"Socket Mode instead of a public URL: set {APP_TOKEN_HELP}.",
+            "Details: docs/slack.md",
+        ]
+        raise ConfigError("\n".join(lines))
+    if importlib.util.find_spec(settings.spacy_model) is None:
+        raise ModelError(
+            f"the spaCy model package {settings.spacy_model!r} is not installed "
+            "(run `make install`, or set NEWSBOT_SPACY_MODEL)"
+        )
+
+
+# --- building ---------------------------------------------------------------------------
+def build_bolt(settings: Settings, client: AsyncWebClient, deps: Deps) -> AsyncApp:
+    """The Bolt app. `process_before_response=True`: listeners (which only record jobs) finish
+    before the 200 goes out, so an acked event is always durable; Bolt's fire-and-forget path
+    is never used for real work."""
+    import handlers
+
+    bolt = AsyncApp(
+        client=client,
+        signing_secret=settings.slack_signing_secret or "",
+        process_before_response=True,
+        logger=logging.getLogger("slack_bolt"),
+    )
+    handlers.register(bolt, deps)
+    return bolt
+
+
+async def _slack_events(request: web.Request) -> web.Response:
+    bolt = request.app[STATE].bolt
+    if bolt is None:
+        raise web.HTTPServiceUnavailable()
+    return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
+
+
+async def _healthz(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    if not state.ready or state.deps is None:
+        return web.json_response({"ok": False, "status": "starting"}, status=503)
+    worker = state.deps.worker
+    return web.json_response({"ok": True, "status": "ready", "active_jobs": worker.active})
+
+
+async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    store = await Store.open(settings.database_url)
+    fetcher = Fetcher(FetchLimits.from_settings(settings))
+    await fetcher.start()
+    analyzer = Analyzer(settings.spacy_model, workers=settings.workers)
+    client = make_client(settings)
+    worker = Worker(
+        store=store,
+        fetcher=fetcher,
+        analyzer=analyzer,
+        client=client,
+        max_concurrent=settings.max_concurrent_jobs,
+        freshness=timedelta(hours=settings.freshness_hours),
+    )
+    deps = Deps(settings=settings, store=store, fetcher=fetcher, analyzer=analyzer, worker=worker)
+    state = app[STATE]
+    state.deps, state.bolt = deps, build_bolt(settings, client, deps)
+    # Before we accept events: what our previous process left unfinished is ours to take over.
+    leftover = await worker.pending_at_startup()
+    warm_up = asyncio.create_task(_warm_up(state, deps, leftover), name="warm-up")
+    socket = None
+    if settings.slack_app_token:
+        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+        socket = AsyncSocketModeHandler(state.bolt, settings.slack_app_token)
+        await socket.connect_async()
+        log.info("connected to Slack in Socket Mode")
+    try:
+        yield
+    finally:
+        if socket is not None:
+            await socket.close_async()
+        warm_up.cancel()
+        await asyncio.gather(warm_up, return_exceptions=True)
+        await worker.close()
+        await asyncio.to_thread(analyzer.close)
+        await fetcher.close()
+        await store.close()
+
+
+async def _warm_up(state: State, deps: Deps, leftover: list[Job]) -> None:
+    try:
+        await deps.analyzer.start()
+    except Exception:
+        log.critical("could not start the analysis processes; shutting down", exc_info=True)
+        os.kill(os.getpid(), signal.SIGTERM)  # run_app's handler turns this into a clean exit
+        return
+    deps.worker.mark_ready()
+    deps.worker.resume(leftover)
+    state.ready = True
+    log.info("ready in %.1fs (%d analysis process(es))", time.monotonic() - state.started, deps.analyzer.workers)
+
+
+def create_app(settings: Settings) -> web.Application:
+    """The aiohttp application (routes + lifecycle); tests run it with an AppRunner."""
+    app = web.Application()
+    app[SETTINGS] = settings
+    app[STATE] = State()
+    app.cleanup_ctx.append(_lifecycle)
+    if not settings.slack_app_token:
+        app.router.add_post(EVENTS_PATH, _slack_events)
+    app.router.add_get(HEALTH_PATH, _healthz)
+    return app
+
+
+def serve(settings: Settings) -> int:
+    """`newsbot serve`: run until SIGINT/SIGTERM; exit status for the shell."""
+    check_settings(settings)
+    mode = "Socket Mode" if settings.slack_app_token else f"HTTP mode, Slack requests at {EVENTS_PATH}"
+    log.info("newsbot serve on port %d (%s)", settings.port, mode)
+    web.run_app(
+        create_app(settings),
+        host=HOST,
+        port=settings.port,
+        print=None,
+        access_log=None,
+        shutdown_timeout=SHUTDOWN_GRACE_SECONDS,
+    )
+    return 0

@@ -1,0 +1,222 @@
+"""A local fake of Slack's Web API (the only part of the world our tests fake).
+
+A real aiohttp server on 127.0.0.1 (port 0) that records every call and answers the methods
+Newsbot uses; it can be told to answer the next N calls with HTTP 429 (+ Retry-After), a 5xx,
+or a Slack error such as `not_in_channel`. It also captures posts to `response_url`s.
+
+    async with FakeSlack() as slack:
+        settings = load_settings(slack_api_url=slack.api_url, ...)
+        ...
+        [call] = await slack.wait_for("chat.postMessage")
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+
+BOT_TOKEN = "xoxb-test-token"
+TEAM_ID = "T0TEST"
+BOT_USER_ID = "U0BOT"
+BOT_ID = "B0BOT"
+
+
+@dataclass
+class Call:
+    """One Web API call as the fake received it (query, form and JSON bodies merged)."""
+
+    method: str
+    args: dict[str, Any]
+    token: str | None
+    at: float
+    answered: int = 200  # the HTTP status the fake answered with
+
+
+@dataclass
+class _Fault:
+    method: str | None  # None: any method
+    remaining: int
+    status: int = 200
+    retry_after: int | None = None
+    error: str | None = None
+
+
+@dataclass
+class FakeSlack:
+    token: str = BOT_TOKEN
+    calls: list[Call] = field(default_factory=list)
+    responses: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # response_url posts
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _faults: list[_Fault] = field(default_factory=list)
+    _changed: asyncio.Condition | None = None
+    _runner: web.AppRunner | None = None
+    port: int = 0
+    _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    # --- lifecycle ------------------------------------------------------------------------
+    async def start(self) -> FakeSlack:
+        self._changed = asyncio.Condition()
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/response/{key}", self._response_url)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return self
+
+    async def close(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def __aenter__(self) -> FakeSlack:
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    def response_url(self, key: str = "1") -> str:
+        return f"http://127.0.0.1:{self.port}/response/{key}"
+
+    # --- scripting ------------------------------------------------------------------------
+    def fail_next(
+        self,
+        n: int = 1,
+        *,
+        method: str | None = None,
+        status: int = 200,
+        retry_after: int | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Answer the next `n` calls (of `method`, or any) with an HTTP status and/or a Slack error.
+
+        `status=429, retry_after=1`: rate limited; `status=503`: server error;
+        `error="not_in_channel"`: HTTP 200 with `{"ok": false, "error": ...}`.
+        """
+        self._faults.append(_Fault(method, n, status, retry_after, error))
+
+    # --- inspection -----------------------------------------------------------------------
+    def calls_to(self, method: str, *, ok_only: bool = False) -> list[Call]:
+        return [c for c in self.calls if c.method == method and (not ok_only or c.answered == 200)]
+
+    def replies(self) -> list[Call]:
+        """chat.postMessage calls that the fake accepted (the replies users would see)."""
+        return [c for c in self.calls_to("chat.postMessage") if c.answered == 200 and "error" not in c.args]
+
+    async def wait_for(self, method: str, count: int = 1, within: float = 30.0) -> list[Call]:
+        """Wait until `count` successful calls of `method` arrived; return them."""
+        assert self._changed is not None
+
+        def ready() -> bool:
+            return len(self.calls_to(method, ok_only=True)) >= count
+
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(ready), within)
+        return self.calls_to(method, ok_only=True)
+
+    # --- handlers -------------------------------------------------------------------------
+    async def _args(self, request: web.Request) -> dict[str, Any]:
+        args: dict[str, Any] = dict(request.query)
+        body = await request.read()
+        if body:
+            if request.content_type == "application/json":
+                args.update(json.loads(body))
+            else:
+                args.update(parse_qsl(body.decode()))
+        for key in ("blocks", "attachments"):  # form posts carry these as JSON strings
+            if isinstance(args.get(key), str):
+                args[key] = json.loads(args[key])
+        return args
+
+    def _fault_for(self, method: str) -> _Fault | None:
+        for f in self._faults:
+            if f.remaining > 0 and f.method in (None, method):
+                f.remaining -= 1
+                return f
+        return None
+
+    async def _record(self, call: Call) -> None:
+        assert self._changed is not None
+        self.calls.append(call)
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args = await self._args(request)
+        auth = request.headers.get("Authorization", "")
+        token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else args.get("token")
+        call = Call(method, args, token, time.time())
+        fault = self._fault_for(method)
+        if fault is not None and fault.status != 200:
+            call.answered = fault.status
+            await self._record(call)
+            headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+            body = {"ok": False, "error": "ratelimited" if fault.status == 429 else "internal_error"}
+            return web.json_response(body, status=fault.status, headers=headers)
+        if token != self.token:
+            call.answered = 200
+            call.args["error"] = "invalid_auth"
+            await self._record(call)
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        if fault is not None and fault.error:
+            call.args["error"] = fault.error
+            await self._record(call)
+            return web.json_response({"ok": False, "error": fault.error})
+        answer = self._answer(method, args)
+        if not answer.get("ok"):
+            call.args["error"] = answer.get("error")
+        await self._record(call)
+        return web.json_response(answer)
+
+    def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        channel = args.get("channel")
+        if method == "auth.test":
+            return {"ok": True, "url": "https://newsroom.slack.com/", "team": "Newsroom", "user": "newsbot",
+                    "team_id": TEAM_ID, "user_id": BOT_USER_ID, "bot_id": BOT_ID}
+        if method in ("chat.postMessage", "chat.postEphemeral", "chat.update"):
+            if not channel:
+                return {"ok": False, "error": "channel_not_found"}
+            if not args.get("text") and not args.get("blocks"):
+                return {"ok": False, "error": "no_text"}
+            ts = args.get("ts") or f"{int(time.time())}.{next(self._ts):06d}"
+            message = {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID, "text": args.get("text"),
+                       "ts": ts, "thread_ts": args.get("thread_ts")}
+            key = "message_ts" if method == "chat.postEphemeral" else "ts"
+            return {"ok": True, "channel": channel, key: ts, "message": message}
+        if method in ("reactions.add", "reactions.remove"):
+            if not (channel and args.get("timestamp") and args.get("name")):
+                return {"ok": False, "error": "invalid_arguments"}
+            return {"ok": True}
+        if method == "chat.getPermalink":
+            ts = str(args.get("message_ts", ""))
+            return {"ok": True, "channel": channel,
+                    "permalink": f"https://newsroom.slack.com/archives/{channel}/p{ts.replace('.', '')}"}
+        if method == "users.info":
+            uid = str(args.get("user"))
+            user = self.users.get(uid) or {"id": uid, "name": uid.lower(), "real_name": f"User {uid}",
+                                           "tz": "America/New_York", "tz_offset": -18000,
+                                           "profile": {"real_name": f"User {uid}", "display_name": uid.lower()}}
+            return {"ok": True, "user": user}
+        if method == "conversations.info":
+            return {"ok": True, "channel": {"id": channel, "name": f"chan-{str(channel).lower()}",
+                                            "is_member": True}}
+        return {"ok": False, "error": "unknown_method"}
+
+    async def _response_url(self, request: web.Request) -> web.Response:
+        key = request.match_info["key"]
+        self.responses.setdefault(key, []).append(await request.json())
+        await self._record(Call("response_url", {"key": key}, None, time.time()))
+        return web.Response(text="ok")
