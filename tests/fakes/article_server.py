@@ -6,6 +6,7 @@ Binds 127.0.0.1 on a free port. Routes (all GET):
   /pages/<path>            bytes registered with `add()` (any status, type and headers)
   /slow-headers?delay=S    waits S seconds before answering
   /slow-body?delay=S       sends headers and half a page, then waits S seconds
+  /trickle?every=S&n=N     an HTML page sent in N pieces, one every S seconds
   /redirect?to=URL&status=302   one redirect to URL
   /chain/<n>?to=URL        n redirects in a row, then to URL (default /files/<first file>)
   /loop/a, /loop/b         redirect to each other forever
@@ -30,6 +31,7 @@ from types import TracebackType
 
 import brotli
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 HTML = (
     "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Test page</title></head>"
@@ -59,6 +61,7 @@ class ArticleServer:
         r.add_get("/pages/{path:.+}", self._page)
         r.add_get("/slow-headers", self._slow_headers)
         r.add_get("/slow-body", self._slow_body)
+        r.add_get("/trickle", self._trickle)
         r.add_get("/redirect", self._redirect)
         r.add_get("/chain/{n:\\d+}", self._chain)
         r.add_get("/loop/{side:a|b}", self._loop)
@@ -70,7 +73,11 @@ class ArticleServer:
         r.add_get("/charset/{label}", self._charset)
         r.add_get("/gzip", self._gzip)
         r.add_get("/brotli", self._brotli)
-        self._runner = web.AppRunner(app, access_log=None)
+        # Cancel a handler when its client hangs up (a timed-out fetch), so slow routes do not
+        # hold up teardown; shutdown_timeout bounds whatever is still running at close.
+        self._runner = web.AppRunner(
+            app, access_log=None, handler_cancellation=True, shutdown_timeout=1.0
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, 0)
         await site.start()
@@ -114,7 +121,7 @@ class ArticleServer:
 
     # --- handlers ----------------------------------------------------------------------
     @web.middleware
-    async def _count(self, request: web.Request, handler: web.Handler) -> web.StreamResponse:
+    async def _count(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         self.hits[request.path] += 1
         return await handler(request)
 
@@ -148,6 +155,17 @@ class ArticleServer:
         await resp.write(HTML[: len(HTML) // 2].encode())
         await asyncio.sleep(float(request.query.get("delay", "5")))
         await resp.write(HTML[len(HTML) // 2 :].encode())
+        return resp
+
+    async def _trickle(self, request: web.Request) -> web.StreamResponse:
+        every, n = float(request.query.get("every", "0.2")), int(request.query.get("n", "10"))
+        resp = web.StreamResponse(headers={"Content-Type": "text/html; charset=utf-8"})
+        await resp.prepare(request)
+        await resp.write(b"<!DOCTYPE html><html><body>")
+        for i in range(n):
+            await asyncio.sleep(every)
+            await resp.write(f"<p>piece {i}</p>".encode())
+        await resp.write(b"</body></html>")
         return resp
 
     async def _redirect(self, request: web.Request) -> web.Response:

@@ -1,0 +1,267 @@
+"""The Fetcher against a real local HTTP server: limits, redirects, content types, encodings."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.config import load_settings
+from bot.errors import FetchError, FetchTimeout, HTTPStatusError, NotHTML, TooLarge, TooManyRedirects
+from bot.fetch import Fetcher, FetchLimits
+from bot.fetch.content import describe, known_charset, parse_content_type, sniff
+from tests.conftest import SHARED_ARTICLES
+from tests.fakes.article_server import HTML, ArticleServer
+
+LIMITS = FetchLimits(
+    connect_timeout=2.0, read_timeout=0.5, total_timeout=3.0, max_redirects=3,
+    max_bytes=100_000, allow_private=True,  # the server under test is on 127.0.0.1
+)
+
+
+@pytest.fixture
+async def fetcher() -> AsyncIterator[Fetcher]:
+    async with Fetcher(LIMITS) as f:
+        yield f
+
+
+async def test_fetches_a_real_article(article_server: ArticleServer, fetcher: Fetcher) -> None:
+    url = article_server.url("/files/pharma-manufacturing.html")
+    page = await fetcher.fetch(url)
+    expected = (SHARED_ARTICLES / "pharma-manufacturing.html").read_bytes()
+    assert len(expected) < LIMITS.max_bytes  # else this test would be about TooLarge
+    assert page.body == expected
+    assert (page.url, page.final_url, page.status) == (url, url, 200)
+    assert (page.content_type, page.charset) == ("text/html", "utf-8")
+
+
+async def test_sends_user_agent_and_accept(article_server: ArticleServer) -> None:
+    seen: dict[str, str] = {}
+
+    from aiohttp import web
+
+    async def echo(request: web.Request) -> web.Response:
+        seen.update(request.headers)
+        return web.Response(text=HTML, content_type="text/html")
+
+    from aiohttp.test_utils import TestServer
+
+    app = web.Application()
+    app.router.add_get("/", echo)
+    async with TestServer(app, host="127.0.0.1") as srv, Fetcher(LIMITS) as f:
+        await f.fetch(str(srv.make_url("/")))
+    assert seen["User-Agent"] == LIMITS.user_agent
+    assert seen["Accept"].startswith("text/html")
+    assert {"gzip", "deflate", "br"} <= {e.strip() for e in seen["Accept-Encoding"].split(",")}
+
+
+async def test_follows_redirects(article_server: ArticleServer, fetcher: Fetcher) -> None:
+    url = article_server.url("/chain/2?to=/files/pharma-manufacturing.html")
+    page = await fetcher.fetch(url)
+    assert page.url == url
+    assert page.final_url == article_server.url("/files/pharma-manufacturing.html")
+    assert article_server.hits["/chain/2"] == article_server.hits["/chain/0"] == 1
+
+
+async def test_redirect_chain_at_the_limit_is_ok_one_more_is_not(
+    article_server: ArticleServer, fetcher: Fetcher
+) -> None:
+    # /chain/n makes n+1 redirects (n, n-1, ..., 0 -> target); max_redirects is 3.
+    await fetcher.fetch(article_server.url("/chain/2?to=/status/200"))
+    with pytest.raises(TooManyRedirects):
+        await fetcher.fetch(article_server.url("/chain/3?to=/status/200"))
+
+
+async def test_redirect_loop(article_server: ArticleServer, fetcher: Fetcher) -> None:
+    with pytest.raises(TooManyRedirects) as info:
+        await fetcher.fetch(article_server.url("/loop/a"))
+    assert info.value.code == "too_many_redirects"
+    assert article_server.hits["/loop/a"] + article_server.hits["/loop/b"] == LIMITS.max_redirects + 1
+
+
+async def test_redirect_to_other_scheme_refused(article_server: ArticleServer, fetcher: Fetcher) -> None:
+    with pytest.raises(FetchError, match="not a web page"):
+        await fetcher.fetch(article_server.url("/redirect?to=file:///etc/passwd"))
+
+
+async def test_slow_headers_time_out(article_server: ArticleServer, fetcher: Fetcher) -> None:
+    t0 = time.monotonic()
+    with pytest.raises(FetchTimeout) as info:
+        await fetcher.fetch(article_server.url("/slow-headers?delay=5"))
+    assert info.value.code == "fetch_timeout"
+    assert time.monotonic() - t0 < 2.0  # the 0.5 s read timeout, not the 5 s delay
+
+
+async def test_stalled_body_times_out(article_server: ArticleServer, fetcher: Fetcher) -> None:
+    with pytest.raises(FetchTimeout):
+        await fetcher.fetch(article_server.url("/slow-body?delay=5"))
+
+
+async def test_total_timeout_bounds_a_trickle(article_server: ArticleServer) -> None:
+    # Each piece comes well within the read timeout, but the whole page takes ~3 s.
+    limits = FetchLimits(read_timeout=1.0, total_timeout=1.0, allow_private=True)
+    async with Fetcher(limits) as f:
+        t0 = time.monotonic()
+        with pytest.raises(FetchTimeout):
+            await f.fetch(article_server.url("/trickle?every=0.3&n=10"))
+        assert time.monotonic() - t0 < 1.5
+    async with Fetcher(FetchLimits(read_timeout=1.0, total_timeout=5.0, allow_private=True)) as f:
+        page = await f.fetch(article_server.url("/trickle?every=0.1&n=5"))  # the control
+    assert page.body.count(b"<p>piece") == 5
+
+
+@pytest.mark.parametrize("with_length", [True, False])
+async def test_oversized_body(article_server: ArticleServer, fetcher: Fetcher, with_length: bool) -> None:
+    url = article_server.url(f"/big?size=2000000&length={int(with_length)}")
+    with pytest.raises(TooLarge) as info:
+        await fetcher.fetch(url)
+    assert info.value.code == "too_large"
+
+
+async def test_body_just_under_the_cap_is_read(article_server: ArticleServer, fetcher: Fetcher) -> None:
+    page = await fetcher.fetch(article_server.url(f"/big?size={LIMITS.max_bytes}&length=0"))
+    assert len(page.body) == LIMITS.max_bytes
+
+
+@pytest.mark.parametrize(
+    ("path", "words"),
+    [("/pdf", "a PDF document"), ("/image", "an image (image/png)"), ("/octet-stream?kind=pdf", "a PDF document")],
+)
+async def test_not_html(article_server: ArticleServer, fetcher: Fetcher, path: str, words: str) -> None:
+    with pytest.raises(NotHTML) as info:
+        await fetcher.fetch(article_server.url(path))
+    assert info.value.code == "not_html"
+    assert words in info.value.message
+
+
+async def test_json_is_not_html(article_server: ArticleServer, fetcher: Fetcher) -> None:
+    url = article_server.add("api.json", '{"a": 1}', content_type="application/json")
+    with pytest.raises(NotHTML, match="JSON data"):
+        await fetcher.fetch(url)
+
+
+async def test_octet_stream_html_is_sniffed(article_server: ArticleServer, fetcher: Fetcher) -> None:
+    page = await fetcher.fetch(article_server.url("/octet-stream?kind=html"))
+    assert page.content_type == "text/html"
+    assert page.body == HTML.encode()
+
+
+async def test_xhtml_accepted(article_server: ArticleServer, fetcher: Fetcher) -> None:
+    url = article_server.add("x.xhtml", HTML, content_type="application/xhtml+xml; charset=UTF-8")
+    page = await fetcher.fetch(url)
+    assert (page.content_type, page.charset) == ("application/xhtml+xml", "utf-8")
+
+
+@pytest.mark.parametrize(
+    ("label", "charset"),
+    [("utf-8", "utf-8"), ("ISO-8859-1", "iso-8859-1"), ("windows-1252", "windows-1252"),
+     ("bogus-charset-xyz", None), ("%22%22", None)],
+)
+async def test_charset_from_header(
+    article_server: ArticleServer, fetcher: Fetcher, label: str, charset: str | None
+) -> None:
+    page = await fetcher.fetch(article_server.url(f"/charset/{label}"))
+    assert page.charset == charset
+    assert page.body == HTML.encode()  # bytes untouched: decoding is extraction's job
+
+
+@pytest.mark.parametrize("path", ["/gzip", "/brotli"])
+async def test_compressed_bodies_decoded(article_server: ArticleServer, fetcher: Fetcher, path: str) -> None:
+    page = await fetcher.fetch(article_server.url(path))
+    assert page.body == HTML.encode()
+
+
+async def test_gzip_bomb_capped_on_decoded_size(article_server: ArticleServer, fetcher: Fetcher) -> None:
+    import gzip
+
+    bomb = gzip.compress(b"<html><body>" + b"a" * 5_000_000)  # ~5 KB on the wire
+    url = article_server.add("bomb", bomb, headers={"Content-Encoding": "gzip"})
+    with pytest.raises(TooLarge):
+        await fetcher.fetch(url)
+
+
+@pytest.mark.parametrize(
+    ("status", "hint"),
+    [(404, "not found"), (403, "paywalled"), (401, "paywalled"), (402, "paywalled"),
+     (410, "gone"), (500, "server error"), (503, "server error"), (418, "HTTP 418")],
+)
+async def test_http_errors(article_server: ArticleServer, fetcher: Fetcher, status: int, hint: str) -> None:
+    with pytest.raises(HTTPStatusError) as info:
+        await fetcher.fetch(article_server.url(f"/status/{status}"))
+    assert info.value.code == f"http_{status}"
+    assert info.value.status == status
+    assert hint in info.value.message
+
+
+async def test_connection_refused_is_a_clear_fetch_error(fetcher: Fetcher) -> None:
+    async with ArticleServer() as srv:
+        url = srv.url("/status/200")
+    with pytest.raises(FetchError, match=r"could not connect to 127\.0\.0\.1") as info:
+        await fetcher.fetch(url)  # the server is closed now
+    assert info.value.code == "fetch_failed"
+
+
+async def test_dns_failure_is_a_clear_fetch_error() -> None:
+    async with Fetcher(LIMITS) as f:
+        with pytest.raises(FetchError, match=r"could not find the site no-such-host\.invalid") as info:
+            await f.fetch("http://no-such-host.invalid/")
+    assert info.value.code == "fetch_failed"
+
+
+async def test_connections_are_reused(article_server: ArticleServer, fetcher: Fetcher) -> None:
+    peers: set[object] = set()
+    from aiohttp import web
+
+    async def where(request: web.Request) -> web.Response:
+        peers.add(request.transport.get_extra_info("peername") if request.transport else None)
+        return web.Response(text=HTML, content_type="text/html")
+
+    from aiohttp.test_utils import TestServer
+
+    app = web.Application()
+    app.router.add_get("/", where)
+    async with TestServer(app, host="127.0.0.1") as srv:
+        for _ in range(5):
+            await fetcher.fetch(str(srv.make_url("/")))
+    assert len(peers) == 1  # one keep-alive connection served all five
+
+
+def test_limits_from_settings() -> None:
+    s = load_settings(connect_timeout=1.5, read_timeout=2.5, total_timeout=7, max_redirects=2,
+                 max_bytes=1234, per_host_connections=3, user_agent="UA/1", allow_private_urls=True)
+    assert FetchLimits.from_settings(s) == FetchLimits(1.5, 2.5, 7.0, 2, 1234, 3, "UA/1", True)
+
+
+# --- the pure content rules -------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [(None, ("", None)), ("text/html", ("text/html", None)),
+     ('Text/HTML; Charset="UTF-8"', ("text/html", "utf-8")),
+     ("text/html; foo=bar; charset=iso-8859-1", ("text/html", "iso-8859-1")),
+     ("text/html; charset=", ("text/html", None))],
+)
+def test_parse_content_type(header: str | None, expected: tuple[str, str | None]) -> None:
+    assert parse_content_type(header) == expected
+
+
+def test_known_charset() -> None:
+    assert known_charset("latin1") == "latin1"
+    assert known_charset("x-unknown") is None
+    assert known_charset(None) is None
+
+
+@pytest.mark.parametrize(
+    ("head", "mime"),
+    [(b"%PDF-1.7\n", "application/pdf"), (b"\x89PNG\r\n\x1a\nxxxx", "image/png"),
+     (b"\xef\xbb\xbf  <!DOCTYPE html><html>", "text/html"), (b"\n<HTML><HEAD>", "text/html"),
+     (b'{"json": true}', None), (b"plain words", None), (b"<?xml version='1.0'?><rss>", None)],
+)
+def test_sniff(head: bytes, mime: str | None) -> None:
+    assert sniff(head) == mime
+
+
+def test_describe() -> None:
+    assert describe("application/pdf") == "a PDF document"
+    assert describe("video/mp4") == "a video (video/mp4)"
+    assert describe("") == "content of unknown type"
