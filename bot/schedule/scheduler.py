@@ -258,7 +258,7 @@ class DigestScheduler:
             status = POSTED if items else EMPTY  # EMPTY + a message: the quiet-day note
             await self.store.finish_digest_run(run_id, status, self.clock(), message_ts=ts, article_count=count)
             log.info("digest %s/%s %s %s posted: %d article(s)", team, channel, day, slot_key, count)
-            return Outcome("posted", day, slot_key, count, ts)
+            return Outcome(status, day, slot_key, count, ts)
         except SlackApiError as exc:
             error = str(exc.response.get("error", "slack_error"))
             await self.store.finish_digest_run(run_id, FAILED, self.clock())

@@ -1,0 +1,202 @@
+"""DigestScheduler on a real database and the local fake Slack, with an injected clock.
+
+Order/grouping expectations are worked out by hand from the rules in `bot/schedule/digest.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from itertools import pairwise
+from typing import Any
+
+import pytest
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.config import Settings, load_settings
+from bot.schedule.scheduler import DigestScheduler, Pacer, slot_of
+from bot.store import Store
+from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
+from tests.unit.schedule.helpers import (
+    TEAM,
+    Analysis,
+    FakeClock,
+    Organization,
+    Person,
+    Quote,
+    Theme,
+    Topic,
+    article,
+    shared,
+    utc,
+)
+
+NOW = utc(2026, 5, 4, 7, 30, 5)  # a Monday, five seconds after a 07:30 UTC slot
+ECON = Topic("medtop:04000000", "economy, business and finance")
+DISASTER = Topic("medtop:03000000", "disaster, accident and emergency incident")
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[FakeSlack]:
+    async with FakeSlack() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def store(database_url: str) -> AsyncIterator[Store]:
+    s = await Store.open(database_url)
+    yield s
+    await s.close()
+
+
+def make(store: Store, slack: FakeSlack, clock: FakeClock, **overrides: Any) -> DigestScheduler:
+    settings: Settings = load_settings(slack_bot_token=BOT_TOKEN, slack_api_url=slack.api_url, **overrides)
+    client = AsyncWebClient(token=BOT_TOKEN, base_url=slack.api_url)
+    return DigestScheduler(store, client, settings, clock=clock, pacer=Pacer(jitter=0, spacing=0.01))
+
+
+def outline(blocks: list[dict[str, Any]]) -> list[str]:
+    """Group headings as '# label', articles as their headline link label."""
+    out = []
+    for b in blocks:
+        if b["type"] == "context" and b["elements"][0]["text"].startswith("*"):
+            out.append("# " + b["elements"][0]["text"].strip("*"))
+        elif b["type"] == "section" and b["text"]["text"].startswith("*<"):
+            out.append(b["text"]["text"].split("|", 1)[1].split(">*", 1)[0])
+    return out
+
+
+async def seed(store: Store) -> None:
+    """Five articles shared in C1 in the last day, plus ones that must stay out."""
+    t = NOW - timedelta(hours=10)
+    powell = Quote("We will act as needed", "Jerome Powell", key=True, score=0.9)
+    await shared(store, article("fed", "Fed raises rates", "Reuters"),
+                 Analysis(quotes=(Quote("Markets fell", None, score=0.5), powell),
+                          organizations=(Organization("Federal Reserve", mentions=3),),
+                          people=(Person("Jerome Powell", mentions=2),), themes=(Theme("rates", 1),), topics=(ECON,)),
+                 ("C1", t + timedelta(hours=1)), ("C2", t), ("C2", t + timedelta(hours=2)))  # 3 shares
+    await shared(store, article("budget", "Council passes budget", "Local News"),
+                 Analysis(organizations=(Organization("City Council"), Organization("Federal Reserve")),
+                          themes=(Theme("city budget", 0.9),)),
+                 ("C1", t + timedelta(hours=2)))
+    await shared(store, article("vote", "Budget vote delayed", "Local News"),
+                 Analysis(organizations=(Organization("City Council", mentions=4),),
+                          themes=(Theme("vote", 0.9), Theme("City Budget", 0.8))),
+                 ("C1", t), ("C3", t + timedelta(hours=3)))  # 2 shares, earliest in C1
+    await shared(store, article("fire", "Wildfire spreads", "Wire"), Analysis(topics=(DISASTER,)),
+                 ("C1", t + timedelta(hours=3)))
+    await shared(store, article("cats", "Cats <!channel> & dogs", "Pets"), Analysis(themes=(Theme("cats", 1),)),
+                 ("C1", t + timedelta(hours=4)))
+    await shared(store, article("old", "Old news", "Wire"), Analysis(), ("C1", NOW - timedelta(hours=30)))
+    await shared(store, article("elsewhere", "Elsewhere", "Wire"), Analysis(), ("C2", t))
+
+
+async def test_digest_from_stored_shares_is_ranked_and_grouped(store: Store, slack: FakeSlack) -> None:
+    await seed(store)
+    sched = make(store, slack, FakeClock(NOW))
+    outcome = await sched.post(TEAM, "C1", "2026-05-04", "07:30")
+    assert (outcome.status, outcome.article_count) == ("posted", 5)
+    [call] = slack.replies()
+    assert call.args["channel"] == "C1" and "thread_ts" not in call.args
+    blocks = call.args["blocks"]
+    # rank: Fed (3 shares), vote (2), then one-share articles by first share: budget, fire, cats
+    assert outline(blocks) == [
+        "# economy, business and finance", "Fed raises rates",
+        # vote's best theme "vote" is its own; "City Budget" is shared with budget: that group
+        "# City Budget", "Budget vote delayed", "Council passes budget",
+        "# disaster, accident and emergency incident", "Wildfire spreads",
+        "# Other stories", "Cats &lt;!channel&gt; &amp; dogs",
+    ]
+    text = str(blocks)
+    assert "Old news" not in text and "Elsewhere" not in text and "<!channel>" not in text
+    fed = next(b["text"]["text"] for b in blocks if "Fed raises" in b.get("text", {}).get("text", ""))
+    assert fed.startswith("*<https://newsroom.slack.com/archives/C1/p")  # linked to its Slack thread
+    assert "Reuters" in fed and "shared 3 times" in fed
+    assert "“We will act as needed” — Jerome Powell" in fed  # the key quote, not the first one
+    # both in 2 articles; City Council has 1 + 4 mentions, Federal Reserve 3 + 1
+    assert "*Organizations:* City Council, Federal Reserve" in text
+    assert "*People:* Jerome Powell" in text
+
+
+async def subscribe(store: Store, channel: str, time: str = "07:30", zone: str = "UTC", days: str = "daily") -> None:
+    await store.digest_subscribe(TEAM, channel, time, zone, days, "U1", NOW - timedelta(days=7))
+
+
+async def test_exactly_one_digest_across_a_restart_at_the_scheduled_minute(store: Store, slack: FakeSlack) -> None:
+    await seed(store)
+    await subscribe(store, "C1")
+    first = make(store, slack, FakeClock(NOW))
+    await first.start()  # 5 s after the slot: catch-up posts it
+    await first.drain()
+    await first.stop()
+    second = make(store, slack, FakeClock(NOW + timedelta(seconds=20)))  # the restarted process
+    await second.start()
+    await second.drain()
+    [sub] = await store.digest_subscriptions()
+    await second._fire(TEAM, "C1", slot_of(sub))  # and its cron job firing in the same minute
+    await second.stop()
+    assert [c.args["channel"] for c in slack.replies()] == ["C1"]
+    runs = await store.digest_runs(TEAM, "C1")
+    assert [(r.local_date, r.slot, r.status, r.article_count) for r in runs] == [("2026-05-04", "07:30", "posted", 5)]
+
+
+@pytest.mark.parametrize(("late_minutes", "posted"), [(119, True), (121, False)])
+async def test_missed_slot_inside_and_outside_the_grace(
+    store: Store, slack: FakeSlack, late_minutes: int, posted: bool
+) -> None:
+    await seed(store)
+    await subscribe(store, "C1")
+    sched = make(store, slack, FakeClock(utc(2026, 5, 4, 7, 30) + timedelta(minutes=late_minutes)))
+    await sched.start()
+    await sched.drain()
+    await sched.stop()
+    assert len(slack.replies()) == (1 if posted else 0)
+    [run] = await store.digest_runs(TEAM, "C1")
+    assert run.status == ("posted" if posted else "skipped")
+
+
+async def test_next_digest_covers_since_the_previous_one(store: Store, slack: FakeSlack) -> None:
+    await seed(store)
+    clock = FakeClock(NOW)
+    sched = make(store, slack, clock)
+    assert (await sched.post(TEAM, "C1", "2026-05-04", "07:30")).article_count == 5
+    clock.now = NOW + timedelta(hours=2)
+    await shared(store, article("new", "New story", "Wire"), Analysis(), ("C1", NOW + timedelta(hours=1)))
+    again = await sched.post(TEAM, "C1", "2026-05-04", "09:30")
+    assert again.article_count == 1
+    clock.now = NOW + timedelta(hours=3)
+    assert (await sched.post(TEAM, "C1", "2026-05-04", "10:30")).status == "empty"  # nothing new: no post
+    assert len(slack.replies()) == 2
+
+
+async def test_quiet_note_and_the_more_line(store: Store, slack: FakeSlack) -> None:
+    sched = make(store, slack, FakeClock(NOW), digest_quiet_note=True, digest_max_articles=2)
+    quiet = await sched.post(TEAM, "C9", "2026-05-04", "07:30")
+    assert quiet.status == "empty" and "quiet day" in slack.replies()[0].args["text"]
+    await seed(store)
+    await sched.post(TEAM, "C1", "2026-05-04", "07:30")
+    blocks = slack.replies()[1].args["blocks"]
+    assert outline(blocks) == ["# economy, business and finance", "Fed raises rates", "# Other stories",
+                               "Budget vote delayed"]  # alone, "City Budget" is no longer shared
+    assert blocks[-1]["elements"][0]["text"] == "and 3 more: /newsbot recent"
+
+
+async def test_many_channels_at_the_same_minute_are_spread(store: Store, slack: FakeSlack) -> None:
+    for i in range(6):
+        await shared(store, article(f"a{i}", f"Story {i}", "Wire"), Analysis(), (f"C{i}", NOW - timedelta(hours=1)))
+        await subscribe(store, f"C{i}")
+    settings = load_settings(slack_bot_token=BOT_TOKEN, slack_api_url=slack.api_url)
+    client = AsyncWebClient(token=BOT_TOKEN, base_url=slack.api_url)
+    sched = DigestScheduler(store, client, settings, clock=FakeClock(NOW), pacer=Pacer(spacing=0.15, jitter=0.05))
+    await sched.start()
+    await sched.drain()
+    await sched.stop()
+    times = sorted(c.at for c in slack.replies())
+    assert len(times) == 6
+    assert min(b - a for a, b in pairwise(times)) >= 0.12  # spacing, minus timer slack
+
+
+def test_pacer_keeps_a_second_between_posts_to_one_channel() -> None:
+    now = [100.0]
+    pacer = Pacer(per_channel=1.0, spacing=0.1, jitter=0, monotonic=lambda: now[0])
+    assert [pacer.reserve(c) for c in ("A", "B", "A", "C", "A")] == [100.0, 100.1, 101.0, 101.1, 102.0]
