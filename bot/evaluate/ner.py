@@ -24,18 +24,72 @@ DATA = Path("eval/ner/conllpp/conllpp_test.txt")
 # sports league: CoNLL tags teams named after places ("Japan", "Leeds") as ORG there, which no
 # news-trained tagger reproduces. This is the README's rule, spelled out.
 SPORTS_WORDS = frozenset(
-    "SOCCER CRICKET RUGBY TENNIS GOLF ALPINE NORDIC SKIING SKI FREESTYLE SPEED BOBSLEIGH LUGE "
-    "BIATHLON NHL NFL NBA NCAA MLB BASEBALL BASKETBALL FOOTBALL HOCKEY BADMINTON SQUASH BOXING "
-    "ATHLETICS CYCLING MOTORCYCLING MOTOR MOTORSPORT FORMULA RACING HORSE YACHTING SAILING ROWING "
-    "SWIMMING VOLLEYBALL HANDBALL JUDO WRESTLING SNOOKER DARTS TABLE".split()
+    [
+        "SOCCER",
+        "CRICKET",
+        "RUGBY",
+        "TENNIS",
+        "GOLF",
+        "ALPINE",
+        "NORDIC",
+        "SKIING",
+        "SKI",
+        "FREESTYLE",
+        "SPEED",
+        "BOBSLEIGH",
+        "LUGE",
+        "BIATHLON",
+        "NHL",
+        "NFL",
+        "NBA",
+        "NCAA",
+        "MLB",
+        "BASEBALL",
+        "BASKETBALL",
+        "FOOTBALL",
+        "HOCKEY",
+        "BADMINTON",
+        "SQUASH",
+        "BOXING",
+        "ATHLETICS",
+        "CYCLING",
+        "MOTORCYCLING",
+        "MOTOR",
+        "MOTORSPORT",
+        "FORMULA",
+        "RACING",
+        "HORSE",
+        "YACHTING",
+        "SAILING",
+        "ROWING",
+        "SWIMMING",
+        "VOLLEYBALL",
+        "HANDBALL",
+        "JUDO",
+        "WRESTLING",
+        "SNOOKER",
+        "DARTS",
+        "TABLE",
+    ]
 )
 
 # Published/measured anchors: spaCy 3.8 out of the box on the same non-sports ORG spans.
 ANCHOR = "spaCy sm 0.59, md 0.62"
 TARGET_ORG_F1 = 0.75
 FAST_EVERY = 4  # `--fast`: every 4th article, a fixed (deterministic) subset
-LABEL_MAP = {"PERSON": "PER", "ORG": "ORG", "GPE": "LOC", "LOC": "LOC", "FAC": "LOC", "NORP": "MISC",
-             "EVENT": "MISC", "PRODUCT": "MISC", "WORK_OF_ART": "MISC", "LAW": "MISC", "LANGUAGE": "MISC"}
+LABEL_MAP = {
+    "PERSON": "PER",
+    "ORG": "ORG",
+    "GPE": "LOC",
+    "LOC": "LOC",
+    "FAC": "LOC",
+    "NORP": "MISC",
+    "EVENT": "MISC",
+    "PRODUCT": "MISC",
+    "WORK_OF_ART": "MISC",
+    "LAW": "MISC",
+    "LANGUAGE": "MISC",
+}
 
 Span = tuple[int, int, str]  # token start, token end (exclusive), CoNLL label
 

@@ -1,0 +1,62 @@
+"""Organization lexicons under config/lexicons/: data apart from logic, loaded once per process."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from bot.config import CONFIG_DIR
+
+LEXICONS = CONFIG_DIR / "lexicons"
+GAZETTEER_PATH = LEXICONS / "organizations.jsonl"
+
+
+@dataclass(frozen=True, slots=True)
+class KnownOrg:
+    """One gazetteer entry: a real organization and the names the news uses for it."""
+
+    name: str
+    aliases: tuple[str, ...] = ()
+    kind: str = ""
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+
+@cache
+def word_list(filename: str) -> frozenset[str]:
+    """A one-entry-per-line lexicon; `#` starts a comment."""
+    lines = (LEXICONS / filename).read_text(encoding="utf8").splitlines()
+    return frozenset(s for line in lines if (s := line.split("#", 1)[0].strip()))
+
+
+@cache
+def known_orgs(path: Path = GAZETTEER_PATH) -> tuple[KnownOrg, ...]:
+    out = []
+    for line in path.read_text(encoding="utf8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            out.append(KnownOrg(row["name"], tuple(row.get("aliases", ())), row.get("kind", "")))
+    return tuple(out)
+
+
+def org_suffixes() -> frozenset[str]:
+    return word_list("org_suffixes.txt")
+
+
+def non_org_acronyms() -> frozenset[str]:
+    return word_list("non_org_acronyms.txt")
+
+
+def non_org_heads() -> frozenset[str]:
+    return word_list("non_org_heads.txt")
+
+
+# Legal forms: a name followed by one of these is a company whatever NER said ("Brewpole BV").
+LEGAL_FORMS = frozenset(
+    "Inc Inc. Corp Corp. Co Co. Ltd Ltd. LLC LLP PLC Plc plc SA S.A. AG NV N.V. BV B.V. GmbH SpA "
+    "ASA Oyj Pty".split()
+)
