@@ -38,8 +38,12 @@ EARLIEST_YEAR = 1990
 # A dateline sits near the top of the story; deeper dates are about events in the text.
 DATELINE_SCAN_CHARS = 400
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?(Z|[+-]\d{2}:?\d{2})?)?")
+_MONTH_NAMES = ("january february march april may june july august september october november december").split()
+# Full names and the usual abbreviations ("Nov", "Sept") -> month number.
 _MONTHS = {
-    m: i + 1 for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])
+    **{name: i + 1 for i, name in enumerate(_MONTH_NAMES)},
+    **{name[:3]: i + 1 for i, name in enumerate(_MONTH_NAMES)},
+    "sept": 9,
 }
 _MONTH_FIRST = re.compile(r"\b([A-Z][a-z]{2,8})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b")
 _DAY_FIRST = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+([A-Z][a-z]{2,8})\.?,?\s+(\d{4})\b")
@@ -81,19 +85,20 @@ def parse_written(text: str) -> str | None:
         for match in pattern.finditer(text):
             a, b, year = match.groups()
             month_word, day = (a, b) if order == "mdy" else (b, a)
-            month = _MONTHS.get(month_word[:3].lower())
-            if month and (
-                month_word.lower() == month_word[:3].lower() or len(month_word) > 3 or month_word[:3].lower() == "may"
-            ):
-                value = _valid(int(year), month, int(day))
-                if value:
-                    return value.isoformat()
+            month = _MONTHS.get(month_word.lower())
+            value = _valid(int(year), month, int(day)) if month else None
+            if value:
+                return value.isoformat()
     return None
 
 
+# `<time>` inside the story (not a sidebar's), an explicit pubdate, or schema.org microdata.
+TIME_XPATHS = (".//article//time", ".//main//time", ".//time[@pubdate]", './/*[@itemprop="datePublished"]')
+
+
 def _time_elements(tree: HtmlElement) -> str | None:
-    for scope in (".//article//time", ".//main//time", ".//time[@pubdate]", './/*[@itemprop="datePublished"]'):
-        for el in tree.iterfind(scope) if not scope.startswith(".//*[") else tree.xpath(scope):
+    for xpath in TIME_XPATHS:
+        for el in tree.xpath(xpath):
             value = parse_iso(el.get("datetime") or el.get("content")) or parse_written(el.text_content())
             if value:
                 return value
