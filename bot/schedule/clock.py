@@ -1,0 +1,45 @@
+"""`newsbot clock`: the digest scheduler as its own process (Procfile `clock:`), one per deployment.
+
+Run it with `NEWSBOT_SCHEDULER=off` on the web processes. Two clocks by mistake are harmless
+(each slot is claimed once in `digest_runs`), just wasteful.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from bot.config import Settings
+from bot.errors import ConfigError
+from bot.schedule.scheduler import DigestScheduler
+from bot.slack.client import make_client
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+
+async def _run(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    store = await Store.open(settings.database_url)
+    client = make_client(settings)
+    scheduler = DigestScheduler(store, client, settings)
+    try:
+        await scheduler.start()
+        log.info("newsbot clock running; Ctrl-C to stop")
+        await stop.wait()
+    finally:
+        await scheduler.stop()
+        await store.close()
+        log.info("newsbot clock stopped")
+
+
+def run_clock(settings: Settings) -> int:
+    """Block until SIGINT/SIGTERM; exit status for the shell."""
+    if not settings.slack_bot_token:
+        raise ConfigError("`newsbot clock` needs SLACK_BOT_TOKEN (the bot token it posts digests with).")
+    asyncio.run(_run(settings))
+    return 0
