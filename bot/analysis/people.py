@@ -35,8 +35,12 @@ class PersonRecord:
 
 def clean_name(span: Span | list[Token]) -> list[str]:
     """The name's words without honorifics and a trailing possessive."""
-    words = [t.text for t in span if not t.is_punct or t.text in (".", "-")]
-    words = [w for w in words if w not in (".", "-")]
+    toks = list(span)
+    while toks and toks[0].pos_ == "NOUN" and len(toks) > 2:  # "Organizer Dwayne Croteau"
+        toks = toks[1:]
+    text = "".join(t.text_with_ws for t in toks).strip()
+    words = [w.strip(",;:()") for w in text.split()]
+    words = [w for w in words if w and w not in (".", "-")]
     while words and words[0].lower() in HONORIFICS:
         words = words[1:]
     if words:
@@ -56,7 +60,6 @@ class People:
         self.org_names = {n.lower() for n in org_names}
         self.records: dict[str, PersonRecord] = {}
         self._full_at: list[tuple[int, str]] = []  # (token index, full name) in order
-        self._subjects: list[tuple[int, str]] = []  # person mentions that are grammatical subjects
         self._mentions: list[tuple[int, str]] = []
         singles: list[tuple[int, str]] = []
         for ent in doc.ents:
@@ -83,8 +86,6 @@ class People:
         head = token
         while head.dep_ in ("compound", "flat") and head.head is not head:
             head = head.head
-        if head.dep_ in ("nsubj", "nsubjpass"):
-            bisect.insort(self._subjects, (idx, name))
         if rec.title is None:
             rec.title = appositive_title(self.doc, head)
 
@@ -109,7 +110,13 @@ class People:
         if len(words) == 1:
             return self.resolve_word(words[0], idx)
         name = " ".join(words)
-        return None if name.lower() in self.org_names else name
+        if name.lower() in self.org_names:
+            return None
+        for _, full in self._full_at:  # "Al Hashish" after "Fouzia Al Hashish"
+            parts = full.split()
+            if len(parts) > len(words) and parts[-len(words):] == words:
+                return full
+        return name
 
     def is_known_word(self, word: str) -> bool:
         """Whether `word` is part of a full name already seen (a surname used alone)."""
@@ -122,12 +129,12 @@ class People:
             self._note(idx, name, token)
 
     def pronoun_antecedent(self, idx: int) -> str | None:
-        """Who "he"/"she" at token `idx` most likely is: the latest person subject before it."""
-        for seq in (self._subjects, self._mentions):
-            i = bisect.bisect_left(seq, (idx, "")) - 1
-            if i >= 0:
-                return seq[i][1]
-        return None
+        """Who "he"/"she" at token `idx` most likely is: the person named last before it.
+
+        (Measured on GGT-98: the latest mention beats the latest grammatical subject.)
+        """
+        i = bisect.bisect_left(self._mentions, (idx, "")) - 1
+        return self._mentions[i][1] if i >= 0 else None
 
 
 def appositive_title(doc: Doc, head: Token) -> str | None:

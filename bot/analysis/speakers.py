@@ -159,7 +159,10 @@ class Attributor:
                 return self._person(words, tok, via)
             return Speaker(self._canonical_org(ent.text), "org", via)
         if tok.pos_ == "PROPN":
-            words = clean_name([t for t in tok.subtree if t.i <= tok.i and t.pos_ == "PROPN" and t.i >= tok.i - 3])
+            start = tok.i
+            while start > 0 and tok.i - start < 3 and self.doc[start - 1].pos_ == "PROPN":
+                start -= 1
+            words = clean_name(self.doc[start:tok.i + 1])
             org = self._canonical_org(" ".join(words)) if words else None
             if org is not None and org.lower() in self._org_names():
                 return Speaker(org, "org", via)
@@ -172,8 +175,8 @@ class Attributor:
         if tok.lemma_.lower() in ORG_NOUNS and self._org_ents:
             return Speaker(self._last_org(tok.i), "org", via)
         if tok.pos_ in ("NOUN", "PROPN"):
-            words = [t.text for t in tok.subtree if t.i <= tok.i and t.dep_ not in ("det", "poss", "punct")]
-            return Speaker(" ".join(words[-4:]), "other", via)
+            phrase = self.doc[max(tok.left_edge.i, tok.i - 5):tok.i + 1]
+            return Speaker(phrase.text.strip(" ,;:"), "other", via)
         return Speaker(None, "none", via)
 
     def _person(self, words: list[str], tok: Token, via: str) -> Speaker:

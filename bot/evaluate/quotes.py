@@ -185,7 +185,10 @@ def _brat_contents(ann: Path) -> list[list[tuple[int, int]]]:
     return out
 
 
-def polnear_gold(text: str, contents: list[list[tuple[int, int]]]) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+Spans = list[tuple[int, int]]
+
+
+def polnear_gold(text: str, contents: list[Spans]) -> tuple[Spans, Spans]:
     """(direct quoted segments, other content spans) of one article."""
     direct: list[tuple[int, int]] = []
     other: list[tuple[int, int]] = []
