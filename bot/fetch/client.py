@@ -151,6 +151,9 @@ class Fetcher:
         try:
             async with asyncio.timeout(self.limits.total_timeout):
                 return await self._fetch(self._session, url)
+        except BlockedAddress as exc:
+            log.warning("refused to fetch %s: %s", url, exc.message)
+            raise
         except FetchError:
             raise
         except TimeoutError as exc:  # also aiohttp's connect/read timeouts
@@ -184,11 +187,7 @@ class Fetcher:
     def _check_hop(self, url: URL) -> None:
         if url.scheme not in ("http", "https") or not url.raw_host:
             raise FetchError(f"redirected to something that is not a web page: {url}")
-        try:
-            self.policy.check_literal(url.raw_host)
-        except BlockedAddress:
-            log.warning("blocked fetch of %s", url)
-            raise
+        self.policy.check_literal(url.raw_host)
 
     async def _read(self, url: str, resp: aiohttp.ClientResponse) -> Page:
         if resp.status >= 400 or resp.status in REDIRECT_STATUSES:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import gzip
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
 from bot.config import load_settings
-from bot.errors import FetchError, FetchTimeout, HTTPStatusError, NotHTML, TooLarge, TooManyRedirects
-from bot.fetch import Fetcher, FetchLimits
+from bot.errors import FetchError, FetchTimeout, FileReadError, HTTPStatusError, NotHTML, TooLarge, TooManyRedirects
+from bot.fetch import Fetcher, FetchLimits, read_local
 from bot.fetch.content import describe, known_charset, parse_content_type, sniff
 from tests.conftest import SHARED_ARTICLES
 from tests.fakes.article_server import HTML, ArticleServer
@@ -173,8 +175,6 @@ async def test_compressed_bodies_decoded(article_server: ArticleServer, fetcher:
 
 
 async def test_gzip_bomb_capped_on_decoded_size(article_server: ArticleServer, fetcher: Fetcher) -> None:
-    import gzip
-
     bomb = gzip.compress(b"<html><body>" + b"a" * 5_000_000)  # ~5 KB on the wire
     url = article_server.add("bomb", bomb, headers={"Content-Encoding": "gzip"})
     with pytest.raises(TooLarge):
@@ -265,3 +265,29 @@ def test_describe() -> None:
     assert describe("application/pdf") == "a PDF document"
     assert describe("video/mp4") == "a video (video/mp4)"
     assert describe("") == "content of unknown type"
+
+
+# --- local files --------------------------------------------------------------------------------
+def test_read_local_plain_and_gzip(tmp_path: Path) -> None:
+    html = (SHARED_ARTICLES / "pharma-manufacturing.html").read_bytes()
+    gz = tmp_path / "a.html.gz"
+    gz.write_bytes(gzip.compress(html))
+    assert read_local(str(SHARED_ARTICLES / "pharma-manufacturing.html"), 10_000_000).body == html
+    page = read_local(str(gz), 10_000_000)
+    assert page.body == html
+    assert page.final_url == gz.resolve().as_uri()
+
+
+def test_read_local_errors(tmp_path: Path) -> None:
+    with pytest.raises(FileReadError, match="no such file"):
+        read_local(str(tmp_path / "missing.html"), 1000)
+    (tmp_path / "notes.txt").write_text("hello")
+    with pytest.raises(NotHTML):
+        read_local(str(tmp_path / "notes.txt"), 1000)
+    (tmp_path / "big.html").write_bytes(b"<p>" * 1000)
+    with pytest.raises(TooLarge):
+        read_local(str(tmp_path / "big.html"), 2999)
+    assert len(read_local(str(tmp_path / "big.html"), 3000).body) == 3000
+    (tmp_path / "broken.html.gz").write_bytes(b"not gzip at all")
+    with pytest.raises(FileReadError):
+        read_local(str(tmp_path / "broken.html.gz"), 1000)
