@@ -51,9 +51,22 @@ def _shouting(sent: Span) -> bool:
     return bool(words) and sum(t.is_upper for t in words) >= SHOUTING_SHARE * len(words) and len(words) >= 3
 
 
+def _dateline(doc: Doc, e: Ent) -> bool:
+    """An all-caps name opening a sentence and followed by a date or a comma: a dateline city."""
+    span = doc[e.start : e.end]
+    if not (span[0].is_sent_start and all(t.is_upper and len(t) > 2 for t in span if t.is_alpha)):
+        return False
+    nxt = doc[e.end] if e.end < len(doc) else None
+    return nxt is not None and (nxt.text == "," or any(c.isdigit() for c in nxt.text))
+
+
 def _trim(doc: Doc, e: Ent) -> Ent | None:
     """Drop a leading article or modifier and a trailing possessive, bracket or lower-case tail."""
     s, end = e.start, e.end
+    for k in range(s + 1, end):
+        if doc[k].text == "(":  # "National League for Democracy ( NLD": the acronym is its own mention
+            end = k
+            break
     while s < end and (doc[s].text in LEAD_TRIM or not _is_name_word(doc[s]) or doc[s].like_num):
         s += 1
     while end > s and (
@@ -73,7 +86,7 @@ def _junk(doc: Doc, e: Ent, shouting: set[int]) -> bool:
     if e.strong:
         return False
     span = doc[e.start : e.end]
-    if any(t.like_num or t.text in {"-", "/", "+", "--", ":"} for t in span):
+    if any(t.like_num or t.text in {"-", "/", "+", "--", ":"} or any(c.isdigit() for c in t.text) for t in span):
         return True  # table rows, datelines ("BRUSSELS 1996-12-06"), headline fragments
     if span.text in non_org_acronyms() or base_form(span.text) in non_org_acronyms():
         return True
@@ -134,11 +147,18 @@ def refine(doc: Doc, ents: list[Ent]) -> list[Ent]:
         elif e.label == PERSON and doc[e.end - 1].text in org_suffixes():
             e.label = ORG  # "Forge Biologics", "Acme Therapeutics"
 
-    # 4. Person names are never organizations: "Havel" after "Vaclav Havel", "President Havel".
+    # 4. Person names are never organizations: "Havel" after "Vaclav Havel", "President Havel",
+    # "General Antoine Lahd". Datelines ("HARARE 1996-12-06", "OAKLAND, Calif.") are places.
+    for e in ents:
+        if e.label == ORG and not e.strong and not e.kb:
+            if doc[e.start].text in HONORIFICS and e.end - e.start >= 2:
+                e.start, e.label = e.start + 1, PERSON
+            elif _dateline(doc, e):
+                e.label = "GPE"
     person_words: set[str] = set()
     for e in ents:
         if e.label == PERSON and e.end - e.start >= 2:
-            person_words.update(t.text for t in doc[e.start : e.end] if t.is_alpha)
+            person_words.update(t.text for t in doc[e.start : e.end] if t.text[:1].isupper())
     for e in ents:
         if e.label == ORG and not e.strong and not e.kb:
             words = [t.text for t in doc[e.start : e.end] if t.is_alpha]
