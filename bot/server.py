@@ -145,6 +145,11 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         freshness=timedelta(hours=settings.freshness_hours),
     )
     deps = Deps(settings=settings, store=store, fetcher=fetcher, analyzer=analyzer, worker=worker)
+    if settings.scheduler:  # NEWSBOT_SCHEDULER=off on web processes when `newsbot clock` runs
+        from bot.schedule.scheduler import DigestScheduler
+
+        deps.scheduler = DigestScheduler(store, client, settings)
+        await deps.scheduler.start()
     state = app[STATE]
     state.deps, state.bolt = deps, build_bolt(settings, client, deps)
     # Before we accept events: what our previous process left unfinished is ours to take over.
@@ -160,6 +165,8 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        if deps.scheduler is not None:
+            await deps.scheduler.stop()
         if socket is not None:
             await socket.close_async()
         warm_up.cancel()
