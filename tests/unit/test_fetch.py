@@ -107,7 +107,7 @@ async def test_total_timeout_bounds_a_trickle(article_server: ArticleServer) -> 
         t0 = time.monotonic()
         with pytest.raises(FetchTimeout):
             await f.fetch(article_server.url("/trickle?every=0.3&n=10"))
-        assert time.monotonic() - t0 < 1.5
+        assert time.monotonic() - t0 < 2.5  # 1 s deadline, slack for a busy CI machine
     async with Fetcher(FetchLimits(read_timeout=1.0, total_timeout=5.0, allow_private=True)) as f:
         page = await f.fetch(article_server.url("/trickle?every=0.1&n=5"))  # the control
     assert page.body.count(b"<p>piece") == 5
