@@ -100,12 +100,14 @@ async def _write_search(conn: AsyncConnection, article_id: int, article: Article
 
 
 async def _org_id(conn: AsyncConnection, name: str, aliases: tuple[str, ...]) -> int:
-    keys = {codec.name_key(a): a for a in (*aliases, name) if a.strip()}
-    own = codec.name_key(name)
+    keys = {codec.org_key(a): a for a in (*aliases, name) if a.strip()}
+    own = codec.org_key(name)
     rows = (await conn.execute(select(org_aliases).where(org_aliases.c.alias_key.in_(list(keys))))).all()
     by_key = {r.alias_key: r.org_id for r in rows}
     org_id = by_key.get(own) or next(iter(by_key.values()), None)
     if org_id is None:
+        if name[:4].lower() == "the ":
+            name = name[4:]
         org_id = (
             await conn.execute(insert(organizations).values(name=name, name_key=own).returning(organizations.c.id))
         ).scalar_one()
@@ -248,6 +250,9 @@ class ArchiveMixin:
                     .returning(analyses.c.id)
                 )
             ).scalar_one()
+            await conn.execute(
+                update(articles).where(articles.c.id == article_id).values(latest_analysis_id=analysis_id)
+            )
             await _save_entities(conn, article_id, analysis_id, analysis)
             await _write_search(conn, article_id, article, analysis)
         return int(article_id)

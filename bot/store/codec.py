@@ -35,6 +35,12 @@ def name_key(name: str) -> str:
     return " ".join(name.casefold().split())
 
 
+def org_key(name: str) -> str:
+    """Organization names also drop a leading article: "the FDA" is "FDA"."""
+    key = name_key(name)
+    return key[4:] if key.startswith("the ") else key
+
+
 NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "phd", "md"})  # not surnames
 
 

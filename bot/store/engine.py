@@ -7,6 +7,7 @@ fail at once with SQLITE_BUSY when another writer got there first; IMMEDIATE wai
 
 from __future__ import annotations
 
+import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -47,6 +48,10 @@ def create_engine(database_url: str) -> AsyncEngine:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cur.execute("PRAGMA synchronous=NORMAL")  # safe with WAL; fsync at checkpoints
+        try:  # search ranking uses ln(); SQLite builds without math functions get Python's
+            cur.execute("SELECT ln(1)")
+        except Exception:
+            dbapi_conn.create_function("ln", 1, math.log, deterministic=True)
         cur.close()
 
     @event.listens_for(engine.sync_engine, "begin")

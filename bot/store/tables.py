@@ -77,6 +77,8 @@ articles = Table(
     # published date when known, else first seen: what recency ranking and digests sort by
     Column("sort_at", UTCDateTime, nullable=False, index=True),
     Column("first_seen_at", UTCDateTime, nullable=False, default=utcnow),
+    # the newest analysis: quotes and mentions are read through it, so versions never double up
+    Column("latest_analysis_id", Integer, index=True),
     Column("updated_at", UTCDateTime, nullable=False, default=utcnow),
 )
 

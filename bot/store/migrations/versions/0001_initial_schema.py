@@ -33,12 +33,14 @@ def upgrade() -> None:
         sa.Column("word_count", sa.Integer(), nullable=False),
         sa.Column("sort_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("first_seen_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("latest_analysis_id", sa.Integer(), nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_articles")),
         sa.UniqueConstraint("canonical_url", name=op.f("uq_articles_canonical_url")),
     )
     with op.batch_alter_table("articles", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_articles_sort_at"), ["sort_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_articles_latest_analysis_id"), ["latest_analysis_id"], unique=False)
 
     op.create_table(
         "digest_runs",
