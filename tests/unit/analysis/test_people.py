@@ -1,0 +1,33 @@
+"""People: full names, surname-only mentions, titles and the quoted flag."""
+
+from __future__ import annotations
+
+import pytest
+from spacy.language import Language
+
+from bot.analysis.nlp import load_nlp
+from bot.config import load_settings
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Language:
+    return load_nlp(load_settings().spacy_model)
+
+
+def test_surname_mentions_count_toward_full_name_and_title(nlp: Language) -> None:
+    doc = nlp(
+        "Helen Walsh, chief executive of Harbor Foods, spoke to staff.\n\n"
+        "Walsh said the plant would stay open. “We are not leaving this town,” Walsh said."
+    )
+    people = {p.name: p for p in doc._.people}
+    assert "Helen Walsh" in people and "Walsh" not in people
+    assert people["Helen Walsh"].mentions == 3
+    assert people["Helen Walsh"].title == "chief executive of Harbor Foods"
+    assert people["Helen Walsh"].quoted
+
+
+def test_unquoted_person_is_not_flagged_quoted(nlp: Language) -> None:
+    doc = nlp("Mayor John Carter opened the new library on Monday. “It is beautiful,” said Amy Lee.")
+    people = {p.name: p for p in doc._.people}
+    assert people["Amy Lee"].quoted
+    assert not people.get("John Carter", people.get("Mayor John Carter")).quoted  # type: ignore[union-attr]

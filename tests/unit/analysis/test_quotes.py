@@ -1,0 +1,111 @@
+"""Hard cases of quote finding and attribution, on small paragraphs written for these tests."""
+
+from __future__ import annotations
+
+import pytest
+from spacy.language import Language
+
+from bot.analysis.nlp import load_nlp
+from bot.analysis.quotes_spans import find_spans
+from bot.config import load_settings
+from bot.models import Quote
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Language:
+    return load_nlp(load_settings().spacy_model)
+
+
+def quotes(nlp: Language, *paras: str) -> list[Quote]:
+    return list(nlp("\n\n".join(paras))._.quotes)
+
+
+def test_spans_curly_straight_nested_and_apostrophes() -> None:
+    text = "He said “it’s the nation’s ‘best’ plan.” Then \"we're done,\" she said."
+    got = [text[s.start:s.end] for s in find_spans(text)]
+    assert got == ["it’s the nation’s ‘best’ plan.", "we're done,"]
+
+
+def test_spans_multi_paragraph_quote() -> None:
+    text = "“First part of the statement goes on.\n\n“Second part ends here,” she said."
+    spans = find_spans(text)
+    assert [text[s.start:s.end] for s in spans] == ["First part of the statement goes on.", "Second part ends here,"]
+    assert spans[0].unclosed and spans[1].continues
+
+
+def test_split_quote_pronoun_and_surname_resolve_to_full_name(nlp: Language) -> None:
+    qs = quotes(
+        nlp,
+        "Maria Gonzalez, director of the city water department, spoke on Monday.",
+        "“The pipes are old,” she said. “We will replace all of them by next year.”",
+        "“Nobody will lose water service during the work,” Gonzalez added.",
+    )
+    assert [q.speaker for q in qs] == ["Maria Gonzalez"] * 3
+    assert qs[2].speaker_title == "director of the city water department"
+
+
+def test_colon_via_email_and_according_to(nlp: Language) -> None:
+    qs = quotes(
+        nlp,
+        "Peter Hall, a professor of economics at Leeds University, said via email: “Prices will keep rising.”",
+        "According to Sarah Chen, “the market has not yet bottomed out.”",
+    )
+    assert [(q.text, q.speaker) for q in qs] == [
+        ("Prices will keep rising.", "Peter Hall"),
+        ("the market has not yet bottomed out.", "Sarah Chen"),
+    ]
+
+
+def test_partial_quote_in_paraphrase_is_kept(nlp: Language) -> None:
+    qs = quotes(
+        nlp,
+        "Tom Becker runs the local bakery.",
+        "Becker said the new rent was “a burden that no small shop can carry for long.”",
+    )
+    assert [(q.text, q.speaker) for q in qs] == [("a burden that no small shop can carry for long.", "Tom Becker")]
+
+
+def test_continuation_paragraph_inherits_speaker(nlp: Language) -> None:
+    qs = quotes(
+        nlp,
+        "“We expected a quiet season,” said coach Anna Berg.",
+        "“Instead we won eleven games in a row and sold out the stadium twice.”",
+    )
+    assert [q.speaker for q in qs] == ["Anna Berg", "Anna Berg"]
+
+
+@pytest.mark.parametrize("verb", ["warned", "told reporters", "wrote", "noted", "explained"])
+def test_reporting_verbs_beyond_said(nlp: Language, verb: str) -> None:
+    qs = quotes(nlp, f"“The bridge is not safe for heavy trucks,” Lucas Ortiz {verb}.")
+    assert [q.speaker for q in qs] == ["Lucas Ortiz"]
+
+
+def test_organization_as_speaker(nlp: Language) -> None:
+    qs = quotes(
+        nlp,
+        "Shares of Northwind Airlines fell on Friday.",
+        "“We regret the delays and are refunding every affected passenger,” the company said in a statement.",
+    )
+    assert len(qs) == 1 and qs[0].speaker == "Northwind Airlines"
+
+
+def test_scare_quotes_and_titles_are_not_quotes(nlp: Language) -> None:
+    qs = quotes(
+        nlp,
+        "Critics called the plan a “giveaway” to developers.",
+        "She reread “The Old Man and the Sea” over the summer.",
+    )
+    assert qs == []
+
+
+def test_key_quotes_and_scores(nlp: Language) -> None:
+    paras = [
+        f"“{subject} will change how the whole region plans its budget for years to come,” {name} said."
+        for subject, name in [
+            ("The new tax", "Ruth Adler"), ("This decision", "Omar Said"), ("The vote", "Lena Park"),
+            ("The ruling", "Ivan Petrov"), ("The merger", "Grace Obi"), ("The storm", "Kai Tanaka"),
+        ]
+    ]
+    qs = quotes(nlp, *paras)
+    assert len(qs) == 6 and all(q.score > 0 for q in qs)
+    assert 3 <= sum(q.key for q in qs) <= 5
