@@ -1,18 +1,34 @@
-"""Digest stories end to end: the real `newsbot clock` process fires a subscription by itself."""
+"""Digest stories end to end: signed `/newsbot digest ...` slash commands through the real
+/slack/events endpoint (real aiohttp app, SQLite file, local fake Slack), and the real
+`newsbot clock` process firing a subscription by itself."""
 
 from __future__ import annotations
 
 import asyncio
+import itertools
+import json
 import os
 import subprocess
 import sys
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlencode
 
-from bot.models import Analysis
+import aiohttp
+import pytest
+from aiohttp import web
+
+from bot.config import load_settings
+from bot.models import Analysis, Quote
+from bot.server import STATE, create_app
 from bot.store import Store
-from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
+from tests.fakes.signing import signed_headers
+from tests.fakes.slack_api import BOT_TOKEN, TEAM_ID, FakeSlack
 from tests.unit.schedule.helpers import TEAM, article, shared
+
+SECRET = "digest-signing-secret"
+_ids = itertools.count(1)
 
 REPO = Path(__file__).resolve().parents[2]
 START_MARGIN = timedelta(seconds=12)  # time to subscribe, start, restart and double-start clocks
@@ -76,3 +92,100 @@ async def test_clock_process_posts_a_subscription_exactly_once_across_restart(tm
     [run] = await store.digest_runs(TEAM, "C1")
     assert (run.slot, run.status, run.article_count) == (slot, "posted", 1)
     await store.close()
+
+
+# --- slash commands through /slack/events --------------------------------------------------
+class App:
+    def __init__(self, base: str, http: aiohttp.ClientSession, slack: FakeSlack, store: Store) -> None:
+        self.base, self.http, self.slack, self.store = base, http, slack, store
+
+    async def command(self, channel: str, text: str, user: str = "U0EDITOR") -> str:
+        """Send a signed slash command; the reply text, from the ack body or the response_url."""
+        key = f"r{next(_ids)}"
+        body = urlencode({
+            "token": "legacy", "team_id": TEAM_ID, "team_domain": "newsroom", "channel_id": channel,
+            "channel_name": "news", "user_id": user, "user_name": "editor", "command": "/newsbot",
+            "text": text, "api_app_id": "A0TEST", "response_url": self.slack.response_url(key),
+            "trigger_id": f"1.{next(_ids)}",
+        }).encode()
+        headers = signed_headers(SECRET, body, content_type="application/x-www-form-urlencoded")
+        async with self.http.post(self.base + "/slack/events", data=body, headers=headers) as r:
+            assert r.status == 200
+            raw = await r.text()
+        texts = []
+        if raw.strip().startswith("{"):
+            texts.append(str(json.loads(raw).get("text") or ""))
+        for _ in range(100):  # a reply via response_url may follow the ack
+            if any(texts) or self.slack.responses.get(key):
+                break
+            await asyncio.sleep(0.05)
+        texts += [str(m.get("text", "")) for m in self.slack.responses.get(key, [])]
+        return "\n".join(t for t in texts if t)
+
+
+@pytest.fixture
+async def app(tmp_path: Path) -> AsyncIterator[App]:
+    pytest.importorskip("handlers.commands", reason="the /newsbot router (handlers/commands.py) is not there yet")
+    db_url = f"sqlite+aiosqlite:///{tmp_path / 'newsbot.db'}"
+    async with FakeSlack() as slack:
+        settings = load_settings(
+            slack_bot_token=BOT_TOKEN, slack_signing_secret=SECRET, slack_app_token=None,
+            slack_api_url=slack.api_url, database_url=db_url, workers=1, scheduler=True,
+        )
+        web_app = create_app(settings)
+        runner = web.AppRunner(web_app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        deps = web_app[STATE].deps
+        assert deps is not None and deps.scheduler is not None  # started with the app
+        try:
+            async with aiohttp.ClientSession() as http:
+                yield App(f"http://127.0.0.1:{port}", http, slack, deps.store)
+        finally:
+            await runner.cleanup()
+
+
+async def test_subscribe_status_unsubscribe(app: App) -> None:
+    # no zone given: the requesting user's Slack zone (the fake says America/New_York)
+    reply = await app.command("C0DESK", "digest subscribe 07:30")
+    assert "07:30 America/New_York on weekdays" in reply
+    reply = await app.command("C0DESK", "digest subscribe 6pm Asia/Kolkata daily")
+    assert "18:00 Asia/Kolkata every day" in reply and "IST" in reply
+    subs = await app.store.digest_subscriptions(TEAM_ID, "C0DESK")
+    assert [(s.time, s.timezone, s.days) for s in subs] == [
+        ("07:30", "America/New_York", "weekdays"), ("18:00", "Asia/Kolkata", "daily")]
+    status = await app.command("C0DESK", "digest status")
+    assert "07:30 America/New_York on weekdays; next:" in status and "18:00 Asia/Kolkata" in status
+    assert "Unsubscribed: removed 2 digests" in await app.command("C0DESK", "digest unsubscribe")
+    assert "no digest" in await app.command("C0DESK", "digest status")
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    ("digest subscribe 25:00", "is not a time"),
+    ("digest subscribe 07:30 Mars/Olympus", "not a time zone I know"),
+    ("digest subscribe 07:30 UTC fortnightly", "not a time zone I know"),
+    ("digest subscribe", "Give a time"),
+    ("digest frobnicate", "I don't know `digest frobnicate`"),
+])
+async def test_clear_errors(app: App, text: str, says: str) -> None:
+    reply = await app.command("C0ERR", text)
+    assert says in reply and "Usage" in reply
+    assert await app.store.digest_subscriptions(TEAM_ID, "C0ERR") == []
+
+
+async def test_digest_now_posts_to_the_channel_once(app: App) -> None:
+    now = datetime.now(UTC)
+    await shared(app.store, article("now1", "Tram strike ends", "Metro"),
+                 Analysis(quotes=(Quote("We have a deal", "Ana Ruiz", key=True),)), ("C0NOW", now - timedelta(hours=2)))
+    await shared(app.store, article("now2", "Other desk story", "Metro"), Analysis(), ("C0ELSE", now))
+    reply = await app.command("C0NOW", "digest now")
+    assert "Posted the digest: 1 article." in reply
+    [post] = [c for c in app.slack.replies() if c.args.get("channel") == "C0NOW"]
+    assert "thread_ts" not in post.args  # to the channel, not a thread
+    blocks = str(post.args["blocks"])
+    assert "Tram strike ends" in blocks and "Ana Ruiz" in blocks and "Other desk story" not in blocks
+    again = await app.command("C0NOW", "digest now")  # nothing new since the last digest
+    assert "already posted" in again or "Nothing was shared" in again
+    assert len([c for c in app.slack.replies() if c.args.get("channel") == "C0NOW"]) == 1
