@@ -32,7 +32,7 @@ def is_acronym(text: str) -> bool:
 
 
 def base_form(abbr: str) -> str:
-    """"APIs" -> "API": a plural acronym is the same term."""
+    """ "APIs" -> "API": a plural acronym is the same term."""
     return abbr[:-1] if len(abbr) > 2 and abbr.endswith("s") and abbr[-2].isupper() else abbr
 
 

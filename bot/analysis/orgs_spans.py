@@ -175,12 +175,14 @@ def refine(doc: Doc, ents: list[Ent]) -> list[Ent]:
             continue
         acro_label[d.abbr] = verdict
         if verdict == "":
-            dropped = {id(e) for i in range(d.start, d.end) if (e := label_at.get(i)) and e.label == ORG}
+            over = (label_at.get(i) for i in range(d.start, d.end))
+            dropped = {id(o) for o in over if o is not None and o.label == ORG}
             ents = [e for e in ents if id(e) not in dropped]
         elif verdict == ORG:
-            ents.append(Ent(d.start, d.end, ORG, strong=True))
-            while d.start < d.end and doc[d.start].text in LEAD_TRIM:
-                ents[-1].start += 1
+            start = d.start
+            while start < d.end - 1 and doc[start].text in LEAD_TRIM:
+                start += 1
+            ents.append(Ent(start, d.end, ORG, strong=True))
     for a in non_org_acronyms():
         acro_label.setdefault(a, "")
 
@@ -201,7 +203,7 @@ def refine(doc: Doc, ents: list[Ent]) -> list[Ent]:
 
 
 def _company_short_name(doc: Doc, e: Ent) -> tuple[str, ...] | None:
-    """"Newmont Mining Corp" -> ("Newmont",): what later sentences call the company."""
+    """ "Newmont Mining Corp" -> ("Newmont",): what later sentences call the company."""
     toks = list(doc[e.start : e.end])
     if len(toks) < 2 or toks[-1].text not in LEGAL_FORMS:
         return None
@@ -237,7 +239,11 @@ def _propagate(
                 continue  # a defined or known technical term, not an organization
         key = tuple(t.text for t in doc[e.start : e.end])
         src = names.get(key)
-        if src is not None and e.label in CONFUSABLE and not (e.label == PERSON and src.label == ORG and not src.strong):
+        if (
+            src is not None
+            and e.label in CONFUSABLE
+            and not (e.label == PERSON and src.label == ORG and not src.strong)
+        ):
             e.label, e.kb = src.label, e.kb or src.kb
         out.append(e)
     i, n = 0, len(doc)
