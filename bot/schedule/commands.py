@@ -62,6 +62,10 @@ def _when(slot: Slot, at: datetime) -> str:
     return f"{local:%a %b} {local.day}, {local:%H:%M %Z}"
 
 
+def _articles(n: int) -> str:
+    return f"{n} article{'s' if n != 1 else ''}"
+
+
 def _describe(slot: Slot) -> str:
     days = "every day" if slot.days == "daily" else "on weekdays"
     return f"{slot.key} {slot.timezone} {days}"
@@ -129,7 +133,7 @@ async def status(deps: Deps, client: AsyncWebClient, *, team: str, channel: str)
     if runs:
         r = runs[0]
         lines.append(f"Last digest: {r.local_date} {r.slot}, {r.status}"
-                     + (f" ({r.article_count} articles)" if r.article_count else "") + ".")
+                     + (f" ({_articles(r.article_count)})" if r.article_count else "") + ".")
     return "Digests for this channel:\n" + "\n".join(lines)
 
 
@@ -148,5 +152,4 @@ async def now(deps: Deps, client: AsyncWebClient, *, team: str, channel: str) ->
         return f"I couldn't post the digest here (Slack said: {outcome.error})."
     if outcome.message_ts is None:
         return "Nothing was shared here since the last digest, so there is nothing to post."
-    n = outcome.article_count
-    return f"Posted the digest: {n} article{'s' if n != 1 else ''}."
+    return f"Posted the digest: {_articles(outcome.article_count)}."
