@@ -1,0 +1,58 @@
+"""The `/newsbot` grammar (pure): split "search drug prices" into a subcommand and its argument,
+and describe every subcommand once for the help text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DEFAULT_RECENT = 5
+MAX_RECENT = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    name: str
+    args: str  # e.g. "<words>"
+    help: str
+
+
+# The built-in subcommands, in help order. Other modules add theirs with `handlers.commands.add`.
+USAGES: tuple[Usage, ...] = (
+    Usage("search", "<words>", "articles shared here that mention the words"),
+    Usage("quotes", "<person>", "what someone said (surname or full name)"),
+    Usage("org", "<name>", "an organization: articles, mentions over time, who was quoted"),
+    Usage("theme", "<words>", "articles about a theme"),
+    Usage("recent", "[n]", "the latest articles shared here"),
+    Usage("analyze", "<url>", "read an article now (only you see it, with a button to share)"),
+    Usage("help", "", "this help"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    name: str  # lowercased subcommand; "" when the text was empty
+    arg: str  # the rest, whitespace-trimmed
+
+
+def parse(text: str | None) -> Parsed:
+    words = (text or "").strip().split(maxsplit=1)
+    if not words:
+        return Parsed("", "")
+    return Parsed(words[0].lower(), words[1].strip() if len(words) > 1 else "")
+
+
+def recent_count(arg: str) -> int | None:
+    """`recent`, `recent 10`: how many (capped); None when the argument isn't a number."""
+    if not arg:
+        return DEFAULT_RECENT
+    if not arg.isdigit():
+        return None
+    return max(1, min(int(arg), MAX_RECENT))
+
+
+def slack_url(arg: str) -> str:
+    """A URL as Slack sends it in command text: `<https://x|label>` or bare."""
+    arg = arg.strip()
+    if arg.startswith("<") and arg.endswith(">"):
+        arg = arg[1:-1].split("|", 1)[0]
+    return arg.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")

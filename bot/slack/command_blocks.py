@@ -1,0 +1,155 @@
+"""Pure Block Kit for `/newsbot` answers: result lists, organization reports, help, hints.
+
+Everything from articles goes through `blocks.clip`/`blocks.link` (escaped, clipped), so an
+article can't produce a live mention; a page is at most ~20 blocks, well under Slack's 50.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ButtonElement,
+    ContextBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.commands import Usage
+from bot.slack.blocks import clip, escape, link
+
+if TYPE_CHECKING:  # result types only; this module never touches the database
+    from bot.store.search import ArticleHit, OrgReport, Page, QuoteHit
+
+MORE_ACTION = "newsbot_more"
+SHARE_ACTION = "newsbot_share"
+TITLE_CHARS = 150
+QUOTE_CHARS = 300
+SECTION_CHARS = 3000
+FALLBACK_CHARS = 2000
+MONTHS_SHOWN = 12
+
+
+def permalink(channel: str, ts: str) -> str:
+    """Slack's permalink form for a message: works for anyone who can see the channel."""
+    return f"https://slack.com/archives/{channel}/p{ts.replace('.', '')}"
+
+
+def _section(text: str) -> dict[str, Any]:
+    return SectionBlock(text=MarkdownTextObject(text=text[:SECTION_CHARS])).to_dict()
+
+
+def _context(text: str) -> dict[str, Any]:
+    return ContextBlock(elements=[MarkdownTextObject(text=text[:SECTION_CHARS])]).to_dict()
+
+
+def _date(d: datetime) -> str:
+    return d.astimezone(UTC).strftime("%b %-d, %Y")
+
+
+def _hit_text(hit: ArticleHit, quote: Any = None) -> str:
+    title = clip(hit.title or hit.url, TITLE_CHARS)
+    parts = [f"*{link(hit.url, title)}*"]
+    meta = [clip(hit.site_name, 80)] if hit.site_name else []
+    meta.append(_date(hit.date))
+    if hit.share is not None:
+        meta.append(link(permalink(hit.share.channel, hit.share.message_ts), f"shared in <#{hit.share.channel}>"))
+    parts.append(" · ".join(meta))
+    q = quote or hit.quote
+    if q is not None:
+        who = f" — {clip(q.speaker, 80)}" if q.speaker else ""
+        parts.append(f"> “{clip(q.text, QUOTE_CHARS)}”{who}")
+    return "\n".join(parts)
+
+
+def more_button(command: str, arg: str, next_offset: int) -> dict[str, Any]:
+    value = json.dumps({"c": command, "q": arg[:500], "o": next_offset})
+    return ActionsBlock(
+        elements=[ButtonElement(text="More", action_id=MORE_ACTION, value=value)]
+    ).to_dict()
+
+
+def parse_more(value: str) -> tuple[str, str, int] | None:
+    try:
+        raw = json.loads(value)
+        return str(raw["c"]), str(raw["q"]), int(raw["o"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _fallback(lines: Sequence[str]) -> str:
+    return "\n".join(lines)[:FALLBACK_CHARS]
+
+
+def article_list(heading: str, page: Page, command: str, arg: str) -> tuple[str, list[dict[str, Any]]]:
+    """A page of articles with a "More" button when there are more."""
+    hits: list[ArticleHit] = page.items
+    blocks = [_section(f"*{escape(heading)}*")]
+    blocks += [_section(_hit_text(h)) for h in hits]
+    if page.has_more:
+        blocks.append(more_button(command, arg, page.offset + len(hits)))
+    lines = [heading] + [f"{h.title or h.url} {h.url}" for h in hits]
+    return _fallback(lines), blocks
+
+
+def quote_list(heading: str, page: Page, command: str, arg: str) -> tuple[str, list[dict[str, Any]]]:
+    items: list[QuoteHit] = page.items
+    blocks = [_section(f"*{escape(heading)}*")]
+    for item in items:
+        q = item.quote
+        who = clip(q.speaker or "unknown", 80) + (f", {clip(q.speaker_title, 150)}" if q.speaker_title else "")
+        text = f"> “{clip(q.text, QUOTE_CHARS * 2)}”\n> — {who}\n" + _hit_text(item.article)
+        blocks.append(_section(text))
+    if page.has_more:
+        blocks.append(more_button(command, arg, page.offset + len(items)))
+    lines = [heading] + [f"“{i.quote.text[:200]}” — {i.quote.speaker or ''}" for i in items]
+    return _fallback(lines), blocks
+
+
+def org_report(report: OrgReport, command: str, arg: str) -> tuple[str, list[dict[str, Any]]]:
+    name = clip(report.name, 150)
+    aka = f" (also {', '.join(clip(a, 60) for a in report.aliases[:5])})" if report.aliases else ""
+    n = report.article_count
+    head = f"*{name}*{aka}: {n} article{'s' if n != 1 else ''}"
+    blocks = [_section(head)]
+    if report.by_month:
+        months = " · ".join(f"{m}: {c}" for m, c in report.by_month[-MONTHS_SHOWN:])
+        blocks.append(_context(f"By month: {months}"))
+    if report.quoted and report.articles.offset == 0:
+        people = "\n".join(
+            f"• {clip(s, 80)}" + (f", {clip(t, 150)}" if t else "") + f" ({c} quote{'s' if c != 1 else ''})"
+            for s, t, c in report.quoted
+        )
+        blocks.append(_section(f"*Quoted from {name}*\n{people}"))
+    hits: list[ArticleHit] = report.articles.items
+    blocks += [_section(_hit_text(h)) for h in hits]
+    if report.articles.has_more:
+        blocks.append(more_button(command, arg, report.articles.offset + len(hits)))
+    lines = [f"{report.name}: {n} articles"] + [f"{h.title or h.url} {h.url}" for h in hits]
+    return _fallback(lines), blocks
+
+
+def share_button(article_id: int) -> dict[str, Any]:
+    return ActionsBlock(
+        elements=[
+            ButtonElement(text="Share to channel", action_id=SHARE_ACTION, value=str(article_id), style="primary")
+        ]
+    ).to_dict()
+
+
+def help_blocks(command: str, usages: Sequence[Usage], hint: str | None = None) -> tuple[str, list[dict[str, Any]]]:
+    lines = [f"`{command} {u.name}{' ' + u.args if u.args else ''}`: {u.help}" for u in usages]
+    blocks: list[dict[str, Any]] = []
+    if hint:
+        blocks.append(_section(escape(hint)))
+    blocks.append(_section("\n".join(escape(line) for line in lines)))
+    return _fallback(([hint] if hint else []) + lines), blocks
+
+
+def notice(text: str) -> tuple[str, list[dict[str, Any]]]:
+    """A one-line answer ("No articles found for …"), escaped."""
+    return text, [_section(escape(text))]
