@@ -91,3 +91,15 @@ def test_navigation_only_page_is_not_an_article() -> None:
         extract_article(page(html))
     with pytest.raises(NotArticle):
         extract_article(page(""))
+
+
+def test_garbage_bytes_and_odd_jsonld_do_not_crash() -> None:
+    with pytest.raises(NotArticle):
+        extract_article(Page(url="u", final_url="https://x.org/a", body=bytes(range(256)) * 100))
+    odd = (
+        '<html><script type="application/ld+json">{"@type":["NewsArticle"],"author":5,'
+        '"headline":["Odd headline"],"datePublished":["2019-11-19"]}</script>'
+        f"<body><article><p>{STORY}</p></article></body></html>"
+    )
+    art = extract_article(page(odd))
+    assert (art.title, art.authors, art.published) == ("Odd headline", (), "2019-11-19")
