@@ -213,8 +213,8 @@ def truss_levels(edges: Iterable[tuple[str, str]]) -> dict[str, int]:
         level[v] = max(level[v], k)
         nbrs[u].discard(v)
         nbrs[v].discard(u)
-        for w in nbrs[u] & nbrs[v]:
-            for f in (min(u, w) * n + max(u, w), min(v, w) * n + max(v, w)):
+        for x in nbrs[u] & nbrs[v]:
+            for f in (min(u, x) * n + max(u, x), min(v, x) * n + max(v, x)):
                 sup = support[f]
                 if sup > k:
                     buckets[sup].discard(f)
