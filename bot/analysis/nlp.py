@@ -14,11 +14,12 @@ from bot.analysis import orgs, quotes, summary, themes
 # spaCy components we never read: dropping them saves time on every document.
 UNUSED_COMPONENTS = ("senter",)
 
-OUR_COMPONENTS: tuple[tuple[str, dict[str, str]], ...] = (
-    (orgs.GAZETTEER, {"before": "ner"}),
-    (orgs.COMPONENT, {"after": "ner"}),
-    (quotes.COMPONENT, {"last": "true"}),
-    (themes.COMPONENT, {"last": "true"}),
+# (component, before, after): None/None means "append at the end".
+OUR_COMPONENTS: tuple[tuple[str, str | None, str | None], ...] = (
+    (orgs.GAZETTEER, "ner", None),
+    (orgs.COMPONENT, None, "ner"),
+    (quotes.COMPONENT, None, None),
+    (themes.COMPONENT, None, None),
 )
 
 
@@ -41,11 +42,8 @@ def load_nlp(model: str) -> Language:
     missing = {"parser", "ner"} - set(nlp.pipe_names)
     if missing:
         raise ModelError(f"spaCy pipeline {model!r} lacks required components: {sorted(missing)}")
-    for name, where in OUR_COMPONENTS:
-        if where.get("last"):
-            nlp.add_pipe(name, last=True)
-        else:
-            nlp.add_pipe(name, **{k: v for k, v in where.items()})
+    for name, before, after in OUR_COMPONENTS:
+        nlp.add_pipe(name, before=before, after=after)
     return nlp
 
 

@@ -175,7 +175,7 @@ def predicted(doc: Doc) -> set[Span]:
 def run_both(nlp: Language, doc: Doc) -> tuple[Doc, Doc]:
     """(plain spaCy, ours) on one tokenized Doc: spaCy's shared steps run once, then they fork
     before our first component, so the plain result is exactly `spacy.load(model)`'s."""
-    ours_names = {name for name, _ in _our_components()}
+    ours_names = {name for name, _, _ in _our_components()}
     procs = list(nlp.pipeline)
     first_ours = next((i for i, (n, _) in enumerate(procs) if n in ours_names), len(procs))
     for _, proc in procs[:first_ours]:
@@ -188,7 +188,7 @@ def run_both(nlp: Language, doc: Doc) -> tuple[Doc, Doc]:
     return plain, doc
 
 
-def _our_components() -> Iterable[tuple[str, dict[str, str]]]:
+def _our_components() -> Iterable[tuple[str, str | None, str | None]]:
     from bot.analysis.nlp import OUR_COMPONENTS
 
     return OUR_COMPONENTS

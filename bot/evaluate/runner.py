@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bot.config import REPO_ROOT, Settings
 from bot.evaluate.metrics import SuiteResult
@@ -26,7 +27,7 @@ class EvalContext:
     _nlp: object = field(default=None, repr=False)
 
     @property
-    def nlp(self):  # type: ignore[no-untyped-def]  # spacy.Language, loaded on first use
+    def nlp(self) -> Any:  # spacy.Language, loaded on first use
         if self._nlp is None:
             from bot.analysis.nlp import load_nlp
 
