@@ -1,0 +1,193 @@
+"""`/newsbot` end to end: signed, form-encoded slash commands and button clicks through the
+real /slack/events endpoint (real aiohttp app, SQLite file or PostgreSQL, local fake Slack),
+answers read from what the app posted to the fake response_url."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from bot.config import load_settings
+from bot.models import Analysis, Article, Quote, Share
+from bot.server import STATE, create_app
+from bot.store import Store
+from tests.fakes.article_server import ArticleServer
+from tests.fakes.signing import signed_headers
+from tests.fakes.slack_api import BOT_TOKEN, TEAM_ID, FakeSlack
+from tests.store_fixtures import SEED_GOLD, analyzed_articles, database_url, postgres_server, postgres_url, sqlite_url
+
+__all__ = ["analyzed_articles", "database_url", "postgres_server", "postgres_url", "sqlite_url"]
+
+SECRET = "commands-signing-secret"
+_ids = itertools.count(1)
+
+
+class App:
+    def __init__(self, base: str, http: aiohttp.ClientSession, slack: FakeSlack, store: Store) -> None:
+        self.base, self.http, self.slack, self.store = base, http, slack, store
+
+    async def _post(self, body: bytes) -> str:
+        headers = signed_headers(SECRET, body, content_type="application/x-www-form-urlencoded")
+        async with self.http.post(self.base + "/slack/events", data=body, headers=headers) as r:
+            assert r.status == 200
+            return await r.text()
+
+    async def _responses(self, key: str, want: int = 1, within: float = 30) -> list[dict[str, Any]]:
+        for _ in range(int(within / 0.05)):
+            if len(self.slack.responses.get(key, [])) >= want:
+                break
+            await asyncio.sleep(0.05)
+        return self.slack.responses.get(key, [])
+
+    async def command(self, text: str, channel: str = "C1") -> tuple[dict[str, Any], str]:
+        """(the answer: ack body or response_url post, the response_url key)."""
+        key = f"r{next(_ids)}"
+        body = urlencode({
+            "token": "legacy", "team_id": TEAM_ID, "team_domain": "newsroom", "channel_id": channel,
+            "channel_name": "news", "user_id": "U0EDITOR", "user_name": "editor", "command": "/newsbot",
+            "text": text, "api_app_id": "A0TEST", "response_url": self.slack.response_url(key),
+            "trigger_id": f"1.{next(_ids)}",
+        }).encode()
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        raw = await self._post(body)
+        assert loop.time() - t0 < 3.0  # Slack's ack deadline
+        if raw.strip().startswith("{"):
+            return json.loads(raw), key
+        [answer, *_] = await self._responses(key)
+        return answer, key
+
+    async def click(self, action_id: str, value: str, channel: str = "C1") -> str:
+        key = f"r{next(_ids)}"
+        payload = {
+            "type": "block_actions", "team": {"id": TEAM_ID}, "user": {"id": "U0EDITOR"},
+            "channel": {"id": channel}, "api_app_id": "A0TEST", "token": "legacy",
+            "trigger_id": f"1.{next(_ids)}", "response_url": self.slack.response_url(key),
+            "container": {"type": "message", "is_ephemeral": True},
+            "actions": [{"action_id": action_id, "block_id": "b", "type": "button", "value": value,
+                         "action_ts": "1.0"}],
+        }
+        await self._post(urlencode({"payload": json.dumps(payload)}).encode())
+        return key
+
+
+def _blocks_text(answer: dict[str, Any]) -> str:
+    return json.dumps(answer.get("blocks", []), ensure_ascii=False)
+
+
+def _button(answer: dict[str, Any], action_id: str) -> str | None:
+    for b in answer.get("blocks", []):
+        for e in b.get("elements", []) if b.get("type") == "actions" else []:
+            if e.get("action_id") == action_id:
+                return str(e["value"])
+    return None
+
+
+@pytest.fixture
+async def app(database_url: str, analyzed_articles: list[Any]) -> AsyncIterator[App]:
+    async with FakeSlack() as slack:
+        settings = load_settings(
+            slack_bot_token=BOT_TOKEN, slack_signing_secret=SECRET, slack_app_token=None,
+            slack_api_url=slack.api_url, database_url=database_url, workers=1, scheduler=False,
+            allow_private_urls=True,  # the article server is on 127.0.0.1
+        )
+        web_app = create_app(settings)
+        runner = web.AppRunner(web_app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        store = web_app[STATE].deps.store
+        for n, (url, article, analysis) in enumerate(analyzed_articles):
+            aid = await store.save_article(url, article, analysis)
+            await store.record_share(aid, Share(TEAM_ID, "C1", f"17660000{n:02d}.000100", "U1"))
+        try:
+            async with aiohttp.ClientSession() as http:
+                yield App(f"http://127.0.0.1:{port}", http, slack, store)
+        finally:
+            await runner.cleanup()
+
+
+@pytest.mark.slow
+async def test_help_unknown_and_empty_answer_at_once(app: App) -> None:
+    for text, says in (("help", "search"), ("", "Tell me what to look up"), ("frobnicate x", "I don't know"),
+                       ("search", "needs <words>"), ("recent lots", "takes a number")):
+        answer, _ = await app.command(text)
+        assert says in answer["text"] and "/newsbot quotes <person>" in answer["text"], text
+        assert answer.get("response_type", "ephemeral") == "ephemeral"
+
+
+@pytest.mark.slow
+async def test_search_quotes_org_from_the_real_archive(app: App) -> None:
+    gold = json.loads(SEED_GOLD.read_text())
+    answer, _ = await app.command("search pharmaceutical manufacturing")
+    blocks = _blocks_text(answer)
+    assert gold["title"] in blocks and gold["url"] in blocks
+    assert "https://slack.com/archives/C1/p1766000000000100" in blocks  # where it was shared
+    assert answer.get("response_type") == "ephemeral"
+
+    answer, _ = await app.command("quotes Doty")
+    assert "Brian Doty" in _blocks_text(answer)
+    answer, _ = await app.command("org AAM")
+    blocks = _blocks_text(answer)
+    assert "Association for Accessible Medicines" in blocks and "John Murphy" in blocks
+
+    for text in ("search zzyzx qwerty", "quotes Nobody Atall", "org Imaginary Org Inc", "theme zzyzx"):
+        answer, _ = await app.command(text)
+        assert answer["text"].startswith("No "), text
+
+    # restart-proof: the store is a file / server, the next process sees the same archive
+    answer, _ = await app.command("recent 3")
+    assert len([b for b in answer["blocks"] if b["type"] == "section"]) == 1 + 3
+
+
+@pytest.mark.slow
+async def test_paging_with_more_and_escaping(app: App) -> None:
+    for n in range(7):
+        art = Article(url=f"https://ex.test/{n}", canonical_url=f"https://ex.test/{n}",
+                      title=f"Zebra crossing <!channel> & friends {n}", published=f"2025-01-0{n + 1}",
+                      paragraphs=("Zebra crossings are busy.",))
+        an = Analysis(quotes=(Quote("Zebra <@U123> alert", "Ann Lee"),))
+        aid = await app.store.save_article(art.url, art, an)
+        await app.store.record_share(aid, Share(TEAM_ID, "C1", f"17000000{n:02d}.000100", "U1"))
+    answer, _ = await app.command("search zebra")
+    blocks = _blocks_text(answer)
+    assert "<!channel>" not in blocks and "&lt;!channel&gt; &amp; friends" in blocks
+    assert "<@U123>" not in blocks
+    first = [b for b in answer["blocks"] if b["type"] == "section"][1:]
+    more = _button(answer, "newsbot_more")
+    assert len(first) == 5 and more is not None
+    key = await app.click("newsbot_more", more)
+    [page2] = await app._responses(key)
+    rest = [b for b in page2["blocks"] if b["type"] == "section"][1:]
+    assert len(rest) == 2 and page2.get("replace_original") is True and _button(page2, "newsbot_more") is None
+    assert json.dumps(rest[0]) not in json.dumps(first)  # page 2 is new articles
+
+
+@pytest.mark.slow
+async def test_analyze_on_demand_then_share_to_channel(app: App) -> None:
+    async with ArticleServer(root=SEED_GOLD.parent) as articles:
+        url = articles.url("/files/pharma-manufacturing.html")
+        answer, _ = await app.command(f"analyze <{url}>", channel="C2")
+        assert answer.get("response_type") == "ephemeral"
+        share = _button(answer, "newsbot_share")
+        assert share is not None and "Doty" in _blocks_text(answer)
+        assert app.slack.calls_to("chat.postMessage") == []  # nothing public yet
+        key = await app.click("newsbot_share", share, channel="C2")
+        [posted] = await app.slack.wait_for("chat.postMessage", 1, 30)
+        assert posted.args["channel"] == "C2"
+        [done] = await app._responses(key)
+        assert "Shared to" in done["text"]
+        page = await app.store.recent(team=TEAM_ID)
+        assert page.items[0].share is not None and page.items[0].share.channel in ("C1", "C2")
+
+        answer, _ = await app.command("analyze not-a-url")
+        assert "needs a web address" in answer["text"]
