@@ -1,0 +1,77 @@
+"""Themes and IPTC topics on hand-written text; expected values worked out by hand."""
+
+from __future__ import annotations
+
+import pytest
+import spacy
+from spacy.language import Language
+
+from bot.analysis import keyphrases, themes, topics
+from bot.config import Settings
+
+SHORTAGES = (
+    "Hospitals across the country are facing drug shortages as generic drug makers struggle. "
+    "A drug shortage of common antibiotics left pharmacists scrambling last year. "
+    "Generic drug makers say low prices for generic drugs make production unprofitable. "
+    "Regulators at the Food and Drug Administration have promised faster inspections of "
+    "overseas factories that make active pharmaceutical ingredients. "
+    "Many people said the drug shortages would last for years, and the company said nothing. "
+    "Hospital pharmacists ration chemotherapy drugs during each drug shortage."
+)
+
+SPORT = (
+    "The home team won the championship final 3-1 on Sunday. The striker scored two goals in the "
+    "second half, and the coach praised his players after the match. Fans filled the stadium as "
+    "the club lifted the cup for the first time in the league's history."
+)
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Language:
+    pipe = spacy.load(Settings().spacy_model, exclude=["senter"])
+    pipe.add_pipe(themes.COMPONENT, last=True)
+    return pipe
+
+
+def test_truss_levels_of_a_hand_drawn_graph() -> None:
+    # a-b-c-d is a 4-clique (each edge in 2 triangles); e hangs off a (no triangle).
+    edges = [("a", "b"), ("a", "c"), ("a", "d"), ("b", "c"), ("b", "d"), ("c", "d"), ("a", "e")]
+    assert keyphrases.truss_levels(edges) == {"a": 2, "b": 2, "c": 2, "d": 2, "e": 0}
+    # a lone triangle plus a pendant: triangle edges level 1, the pendant node 0.
+    assert keyphrases.truss_levels([("x", "y"), ("y", "z"), ("x", "z"), ("z", "w")]) == {
+        "x": 1,
+        "y": 1,
+        "z": 1,
+        "w": 0,
+    }
+
+
+def test_near_duplicates() -> None:
+    assert keyphrases.near_duplicates(("drug", "shortage"), ("shortage", "drug"))
+    assert keyphrases.near_duplicates(("drug", "shortage"), ("generic", "drug", "shortage"))
+    assert not keyphrases.near_duplicates(("pharmaceutical", "manufacturing"), ("advanced", "manufacturing"))
+    assert not keyphrases.near_duplicates(("gene", "therapy"), ("gene", "therapy", "developer"))
+
+
+def test_themes_are_distinct_specific_and_bounded(nlp: Language) -> None:
+    doc = nlp(SHORTAGES)
+    labels = [t.label.lower() for t in doc._.themes]
+    assert 3 <= len(labels) <= 8, labels
+    # one of "drug shortages" / "drug shortage", never both
+    assert sum(label in {"drug shortages", "drug shortage"} for label in labels) == 1, labels
+    for generic in ("year", "years", "people", "company", "production"):
+        assert generic not in labels
+    assert all(a == b or not keyphrases.near_duplicates(a.split(), b.split()) for a in labels for b in labels)
+
+
+def test_topic_on_clearly_themed_paragraphs(nlp: Language) -> None:
+    sport = nlp(SPORT)._.topics
+    assert sport and topics.top_level(sport[0].id) == "medtop:15000000"
+    health = nlp(SHORTAGES)._.topics
+    assert health and topics.top_level(health[0].id) == "medtop:07000000"
+    assert all(t.id.startswith("medtop:") and t.label for t in health)
+    assert len(health) <= 3
+
+
+def test_no_topic_for_text_without_evidence(nlp: Language) -> None:
+    assert nlp("The cat sat on the mat and looked at the window.")._.topics == []
