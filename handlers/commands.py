@@ -18,6 +18,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from bot import commands as grammar
 from bot.deps import Deps
 from bot.errors import NewsbotError
+from bot.schedule import commands as digest_commands
 from bot.slack import command_blocks as cb
 
 log = logging.getLogger(__name__)
@@ -143,6 +144,7 @@ for _name, _handler, _instant in (
     ("help", _help, True),
 ):
     add(_name, _handler, next(u for u in grammar.USAGES if u.name == _name), instant=_instant)
+add("digest", digest_commands.handle, digest_commands.USAGE_ENTRY)  # bot/schedule/commands.py
 
 
 # --- running them ----------------------------------------------------------------------------

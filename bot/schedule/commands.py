@@ -1,17 +1,19 @@
 """`/newsbot digest subscribe|unsubscribe|status|now`: parse, act, and answer in one line or few.
 
-Handlers return the (ephemeral) reply text; the slash-command router in `handlers/commands.py`
-acks and responds. User-facing wording for schedule errors comes from the error's message.
+`handle(ctx)` plugs into the slash-command router (`handlers/commands.py`:
+`add("digest", handle, USAGE_ENTRY)`), which acks first and answers via `response_url`.
+User-facing wording for schedule errors comes from the error's message.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from slack_sdk.errors import SlackApiError
 
+from bot.commands import Usage
 from bot.schedule.scheduler import DigestScheduler, slot_of
 from bot.schedule.slots import (
     ScheduleError,
@@ -21,6 +23,7 @@ from bot.schedule.slots import (
     parse_slot,
     parse_time,
 )
+from bot.slack.command_blocks import notice
 
 if TYPE_CHECKING:
     from slack_sdk.web.async_client import AsyncWebClient
@@ -34,6 +37,43 @@ USAGE = (
     "`digest status`, `digest now`."
 )
 DAY_WORDS = ("weekday", "weekdays", "daily", "everyday")
+USAGE_ENTRY = Usage(
+    "digest",
+    "subscribe 07:30 [zone] [weekdays|daily] · unsubscribe · status · now",
+    "a morning digest of the articles shared in this channel",
+)
+
+
+class CommandContext(Protocol):
+    """What the router's `Ctx` carries that we use (bot never imports handlers)."""
+
+    deps: Deps
+    team: str
+    channel: str
+    user: str
+    arg: str
+
+
+_clients: dict[int, AsyncWebClient] = {}
+
+
+def _client(deps: Deps) -> AsyncWebClient:
+    """The running scheduler's client, else one per Deps (web process, scheduler off)."""
+    if isinstance(deps.scheduler, DigestScheduler):
+        return deps.scheduler.client
+    if id(deps) not in _clients:
+        from bot.slack.client import make_client
+
+        _clients[id(deps)] = make_client(deps.settings)
+    return _clients[id(deps)]
+
+
+async def handle(ctx: CommandContext) -> tuple[str, list[dict[str, Any]]]:
+    """The router's handler: `(text, blocks)` for the ephemeral answer."""
+    text = await digest_command(
+        ctx.deps, _client(ctx.deps), team=ctx.team, channel=ctx.channel, user=ctx.user or None, args=ctx.arg.split()
+    )
+    return notice(text)
 
 
 def _scheduler(deps: Deps, client: AsyncWebClient) -> DigestScheduler:

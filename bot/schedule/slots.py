@@ -151,7 +151,7 @@ def parse_slot(args: list[str], default_timezone: str) -> Slot:
         elif zone is None:
             zone = parse_zone(word)
         else:
-            raise ScheduleError(f"I don't understand “{word}”. Usage: digest subscribe 07:30 [zone] [weekdays|daily].")
+            raise ScheduleError(f"I don't understand “{word}”: give one time zone, and weekdays or daily.")
     return Slot(hour, minute, zone or parse_zone(default_timezone), days or DEFAULT_DAYS)
 
 

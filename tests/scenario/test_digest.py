@@ -21,6 +21,7 @@ from aiohttp import web
 
 from bot.config import load_settings
 from bot.models import Analysis, Quote
+from bot.schedule.scheduler import DigestScheduler
 from bot.server import STATE, create_app
 from bot.store import Store
 from tests.fakes.signing import signed_headers
@@ -96,8 +97,10 @@ async def test_clock_process_posts_a_subscription_exactly_once_across_restart(tm
 
 # --- slash commands through /slack/events --------------------------------------------------
 class App:
-    def __init__(self, base: str, http: aiohttp.ClientSession, slack: FakeSlack, store: Store) -> None:
-        self.base, self.http, self.slack, self.store = base, http, slack, store
+    def __init__(
+        self, base: str, http: aiohttp.ClientSession, slack: FakeSlack, store: Store, scheduler: object
+    ) -> None:
+        self.base, self.http, self.slack, self.store, self.scheduler = base, http, slack, store, scheduler
 
     async def command(self, channel: str, text: str, user: str = "U0EDITOR") -> str:
         """Send a signed slash command; the reply text, from the ack body or the response_url."""
@@ -139,12 +142,16 @@ async def app(tmp_path: Path) -> AsyncIterator[App]:
         await site.start()
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         deps = web_app[STATE].deps
-        assert deps is not None and deps.scheduler is not None  # started with the app
+        assert deps is not None
         try:
             async with aiohttp.ClientSession() as http:
-                yield App(f"http://127.0.0.1:{port}", http, slack, deps.store)
+                yield App(f"http://127.0.0.1:{port}", http, slack, deps.store, deps.scheduler)
         finally:
             await runner.cleanup()
+
+
+async def test_the_web_app_runs_the_scheduler_when_enabled(app: App) -> None:
+    assert isinstance(app.scheduler, DigestScheduler)  # settings.scheduler=True; stopped at cleanup
 
 
 async def test_subscribe_status_unsubscribe(app: App) -> None:
@@ -165,7 +172,7 @@ async def test_subscribe_status_unsubscribe(app: App) -> None:
 @pytest.mark.parametrize(("text", "says"), [
     ("digest subscribe 25:00", "is not a time"),
     ("digest subscribe 07:30 Mars/Olympus", "not a time zone I know"),
-    ("digest subscribe 07:30 UTC fortnightly", "not a time zone I know"),
+    ("digest subscribe 07:30 UTC fortnightly", "I don't understand “fortnightly”"),
     ("digest subscribe", "Give a time"),
     ("digest frobnicate", "I don't know `digest frobnicate`"),
 ])
