@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, exists, func, insert, select, text, update
+from sqlalchemy import Table, delete, exists, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -99,6 +99,15 @@ async def _write_search(conn: AsyncConnection, article_id: int, article: Article
     )
 
 
+async def _insert_or_get(conn: AsyncConnection, table: Table, name: str, key: str) -> int:
+    """Insert an entity unless a concurrent save just did; either way return its id."""
+    stmt = insert_ignore(conn, table, ["name_key"]).values(name=name, name_key=key).returning(table.c.id)
+    new = (await conn.execute(stmt)).scalar_one_or_none()
+    if new is not None:
+        return int(new)
+    return int((await conn.execute(select(table.c.id).where(table.c.name_key == key))).scalar_one())
+
+
 async def _org_id(conn: AsyncConnection, name: str, aliases: tuple[str, ...]) -> int:
     keys = {codec.org_key(a): a for a in (*aliases, name) if a.strip()}
     own = codec.org_key(name)
@@ -108,9 +117,7 @@ async def _org_id(conn: AsyncConnection, name: str, aliases: tuple[str, ...]) ->
     if org_id is None:
         if name[:4].lower() == "the ":
             name = name[4:]
-        org_id = (
-            await conn.execute(insert(organizations).values(name=name, name_key=own).returning(organizations.c.id))
-        ).scalar_one()
+        org_id = await _insert_or_get(conn, organizations, name, own)
     missing = [{"alias_key": k, "alias": a, "org_id": org_id} for k, a in keys.items() if k not in by_key]
     if missing:
         await conn.execute(insert_ignore(conn, org_aliases, ["alias_key"]), missing)
@@ -122,7 +129,7 @@ async def _person_id(conn: AsyncConnection, name: str) -> int:
     row = (await conn.execute(select(people.c.id).where(people.c.name_key == key))).first()
     if row is not None:
         return int(row[0])
-    person_id = (await conn.execute(insert(people).values(name=name, name_key=key).returning(people.c.id))).scalar_one()
+    person_id = await _insert_or_get(conn, people, name, key)
     await conn.execute(
         insert_ignore(conn, person_aliases, ["alias_key", "person_id"]),
         [{"alias_key": k, "person_id": person_id} for k in codec.person_keys(name)],
@@ -132,7 +139,7 @@ async def _person_id(conn: AsyncConnection, name: str) -> int:
 
 async def _save_entities(conn: AsyncConnection, article_id: int, analysis_id: int, analysis: Analysis) -> None:
     org_counts: dict[int, int] = {}
-    for org in analysis.organizations:
+    for org in sorted(analysis.organizations, key=lambda o: codec.org_key(o.name)):
         oid = await _org_id(conn, org.name, org.aliases)
         org_counts[oid] = org_counts.get(oid, 0) + org.mentions
     if org_counts:
@@ -149,7 +156,7 @@ async def _save_entities(conn: AsyncConnection, article_id: int, analysis_id: in
     person_rows: dict[int, dict[str, Any]] = {}
     key_to_person: dict[str, int | None] = {}
     pid: int | None
-    for person in analysis.people:
+    for person in sorted(analysis.people, key=lambda p: codec.name_key(p.name)):
         pid = await _person_id(conn, person.name)
         r = person_rows.setdefault(pid, {"title": person.title, "mentions": 0, "quoted": False})
         r["mentions"] += person.mentions
