@@ -27,7 +27,7 @@ PAGE_SIZE = 5
 Reply = tuple[str, list[dict[str, Any]]]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: plug-ins type it with a Protocol of plain attributes
 class Ctx:
     """Everything a subcommand needs: who asked where, the argument, and the page offset."""
 
