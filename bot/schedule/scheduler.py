@@ -131,6 +131,9 @@ class DigestScheduler:
             timezone="UTC",
         )
         self._scheduler = sched
+        quiet = logging.getLogger("apscheduler.executors.default")  # "Running job" every sync
+        if quiet.level == logging.NOTSET:
+            quiet.setLevel(logging.WARNING)
         subs = await self.sync()
         sched.add_job(self.sync, "interval", seconds=self.sync_seconds, id="digest-sync", coalesce=True)
         sched.start()
