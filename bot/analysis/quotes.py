@@ -107,7 +107,7 @@ def extract(doc: Doc) -> tuple[list[Quote], list[Person]]:
             in_quote[i] = True
         spans.append((sp, tspan))
     orgs = org_table(doc)
-    people = People(doc, {n for _, names in orgs for n in names})
+    people = People(doc, {n for _, names in orgs for n in names}, in_quote)
     attributor = Attributor(doc, people, orgs, in_quote)
     para_starts = [s for s, _ in paragraphs(text)]
 

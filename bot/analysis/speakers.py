@@ -145,7 +145,7 @@ class Attributor:
     def _name_of(self, tok: Token, via: str) -> Speaker:
         low = tok.lower_
         if low in PERSON_PRONOUNS:
-            return Speaker(self.people.pronoun_antecedent(tok.i), "person", via)
+            return Speaker(self.people.pronoun_antecedent(tok.i, low), "person", via)
         if low in ("they", "we", "it"):
             return Speaker(self._last_org(tok.i), "org", via) if self._org_ents else Speaker(None, "other", via)
         if tok.text[:1].isupper() and self.people.is_known_word(tok.text):

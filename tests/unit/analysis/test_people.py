@@ -31,3 +31,18 @@ def test_unquoted_person_is_not_flagged_quoted(nlp: Language) -> None:
     people = {p.name: p for p in doc._.people}
     assert people["Amy Lee"].quoted
     assert not people.get("John Carter", people.get("Mayor John Carter")).quoted  # type: ignore[union-attr]
+
+
+def test_first_name_and_honorific_genders(nlp: Language) -> None:
+    from bot.analysis.people import People, first_name_genders
+
+    genders = first_name_genders()
+    assert genders["margaret"] == "f" and genders["thomas"] == "m"
+    assert "jordan" not in genders  # used by both: says nothing
+    doc = nlp(
+        "Margaret Liu chairs the board. Adebayo Kowalczyk joined it in May.\n\n"
+        "Mr. Kowalczyk voted against the budget."
+    )
+    records = People(doc, set()).records
+    assert records["Margaret Liu"].gender == "f"
+    assert records["Adebayo Kowalczyk"].gender == "m"  # from "Mr." on a later mention

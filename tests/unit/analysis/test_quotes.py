@@ -109,3 +109,24 @@ def test_key_quotes_and_scores(nlp: Language) -> None:
     qs = quotes(nlp, *paras)
     assert len(qs) == 6 and all(q.score > 0 for q in qs)
     assert 3 <= sum(q.key for q in qs) <= 5
+
+
+def test_pronoun_skips_a_nearer_person_of_the_other_gender(nlp: Language) -> None:
+    qs = quotes(
+        nlp,
+        "Rebecca Stone, a nurse at the county hospital, has worked nights for ten years.",
+        "Stone said she began after her father, Michael Stone Sr., fell ill, and after meeting Daniel Ortiz.",
+        "“Nights are quiet, but they are never easy for anyone on the ward,” she said.",
+    )
+    assert [q.speaker for q in qs] == ["Rebecca Stone"]
+
+
+def test_pronoun_gender_from_name_said_she(nlp: Language) -> None:
+    """An unlisted first name: "Okonkwo said she" tells the gender, so "she" skips Mark Hill."""
+    qs = quotes(
+        nlp,
+        "Adaeze Okonkwo runs the food bank on Main Street. Okonkwo said she opened it in 2015.",
+        "The bank now serves twice as many families, according to board chair Mark Hill.",
+        "“Every week we see new faces at the door,” she said.",
+    )
+    assert [q.speaker for q in qs] == ["Adaeze Okonkwo"]
