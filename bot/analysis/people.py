@@ -113,7 +113,9 @@ class People:
             self._note(idx, name, doc[idx:idx + 1].root)
         # Surnames of people already named, where the small NER model missed them ("Laurin said")
         surnames = {full.split()[-1] for _, full in self._full_at if len(full.split()[-1]) >= MIN_SURNAME}
-        singles += [(t.i, t.text) for t in doc if t.text in surnames and t.i not in covered]
+        hashes = {doc.vocab.strings[name]: name for name in surnames}
+        orths = doc.to_array("ORTH").tolist()  # hashes, not Token objects: linear and cheap
+        singles += [(i, hashes[h]) for i, h in enumerate(orths) if h in hashes and i not in covered]
         singles.sort()
         for idx, word in singles:
             full = self.resolve_word(word, idx)

@@ -110,16 +110,23 @@ def extract(doc: Doc) -> tuple[list[Quote], list[Person]]:
     people = People(doc, {n for _, names in orgs for n in names}, in_quote)
     attributor = Attributor(doc, people, orgs, in_quote)
     para_starts = [s for s, _ in paragraphs(text)]
+    token_starts = doc.to_array("IDX").tolist()
 
     found: list[tuple[Span, Speaker]] = []
     previous: Speaker | None = None
-    prev_para = -10
+    prev_para, prev_end = -10, 0
     for sp, tspan in spans:
         para = _para_index(para_starts, sp.start)
         speaker = attributor.attribute(tspan)
         floating = speaker.name is None or sp.continues
-        if floating and previous is not None and para - prev_para <= 2:
-            speaker = Speaker(previous.name, previous.kind, "inherited")
+        if floating:
+            since = max(prev_end, bisect.bisect_left(token_starts, para_starts[max(para - 1, 0)]))
+            narrator = attributor.narrator(since, tspan.start)
+            if narrator is not None:
+                speaker = Speaker(narrator.name, narrator.kind, "narration")
+            elif previous is not None and para - prev_para <= 2:
+                speaker = Speaker(previous.name, previous.kind, "inherited")
+        prev_end = tspan.end
         if not keep(text[sp.start:sp.end], speaker):
             continue
         found.append((sp, speaker))

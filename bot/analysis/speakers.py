@@ -14,7 +14,7 @@ from pathlib import Path
 
 from spacy.tokens import Doc, Span, Token
 
-from bot.analysis.people import PERSON_PRONOUNS, People, clean_name, looks_like_name
+from bot.analysis.people import PERSON_PRONOUNS, People, clean_name, first_name_genders, looks_like_name
 from bot.config import CONFIG_DIR
 
 LEXICON = CONFIG_DIR / "lexicons" / "speech_verbs.txt"
@@ -40,6 +40,12 @@ class Speaker:
     name: str | None
     kind: str  # "person" | "org" | "other" | "none"
     via: str  # how it was found: "after" | "before" | "head" | "according" | "inherited" | "none"
+
+
+def _personal(name: str, known: set[str]) -> bool:
+    """A name the NER tagged as a person, or one that opens with a known first name."""
+    words = name.split()
+    return name in known or (len(words) >= 2 and words[0].lower() in first_name_genders())
 
 
 def is_speech_verb(token: Token, verbs: frozenset[str]) -> bool:
@@ -78,6 +84,20 @@ class Attributor:
                     fallback = found
         governed = self._governor(q)
         return governed if governed.kind != "none" or fallback is None else fallback
+
+    def narrator(self, start: int, end: int) -> Speaker | None:
+        """The last person who is a grammatical subject in the narration between tokens `start`
+        and `end` ("Chapman admits there were fatalities. ¶ “…”"): who a floating quote after
+        it most likely belongs to, rather than the previous quotation's speaker."""
+        found: Speaker | None = None
+        known = set(self.people.records)  # before _name_of adds names the NER did not tag
+        for t in self.doc[start:end]:
+            if t.dep_ not in ("nsubj", "nsubjpass") or self.in_quote[t.i] or self.in_quote[t.head.i]:
+                continue
+            who = self._name_of(t, "narration")
+            if who.kind == "person" and who.name and (t.lower_ in PERSON_PRONOUNS or _personal(who.name, known)):
+                found = who
+        return found
 
     def _outside(self, start: int, stop: int, step: int) -> list[Token]:
         """Tokens from `start` towards `stop` outside every quotation, ending at a paragraph break."""

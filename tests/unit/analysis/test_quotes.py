@@ -130,3 +130,24 @@ def test_pronoun_gender_from_name_said_she(nlp: Language) -> None:
         "“Every week we see new faces at the door,” she said.",
     )
     assert [q.speaker for q in qs] == ["Adaeze Okonkwo"]
+
+
+def test_floating_quote_follows_the_person_narrated_just_before_it(nlp: Language) -> None:
+    """Not the previous quote's speaker: the subject of the narration in between."""
+    qs = quotes(
+        nlp,
+        "Maria Lopez coaches the under-12 team. “We practise twice a week, rain or shine,” Lopez said.",
+        "Her assistant, Peter Grant, says the season starts in May.",
+        "“The kids have been waiting all winter for this and they are ready.”",
+    )
+    assert [q.speaker for q in qs] == ["Maria Lopez", "Peter Grant"]
+
+
+def test_floating_quote_ignores_organizations_in_the_narration(nlp: Language) -> None:
+    qs = quotes(
+        nlp,
+        "“Rents have doubled in five years,” said tenant organizer Grace Mensah.",
+        "The Harbour Housing Trust owns most of the buildings on the street.",
+        "“Nobody here can afford another increase like the last one.”",
+    )
+    assert [q.speaker for q in qs] == ["Grace Mensah", "Grace Mensah"]
