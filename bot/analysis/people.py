@@ -25,6 +25,7 @@ HONORIFICS = frozenset(
 PERSON_PRONOUNS = frozenset({"he", "she", "him", "her"})
 PRONOUN_GENDER = {"he": "m", "him": "m", "she": "f", "her": "f"}
 HONORIFIC_GENDER = {"mr": "m", "sir": "m", "mrs": "f", "ms": "f", "miss": "f", "dame": "f"}
+ROLE_NOUNS = CONFIG_DIR / "lexicons" / "person_nouns.txt"
 FIRST_NAMES = {g: CONFIG_DIR / "lexicons" / f"first_names_{n}.txt" for g, n in (("m", "male"), ("f", "female"))}
 _POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
 MIN_SURNAME = 3  # shorter "surnames" (Li, Ho) are too often other words or other people
@@ -44,8 +45,24 @@ class PersonRecord:
     quoted: bool = False
 
 
+@lru_cache(maxsize=2)
+def role_nouns(path: Path = ROLE_NOUNS) -> frozenset[str]:
+    """Nouns naming a person by role ("mayor", "defenceman"), lowercased."""
+    lines = path.read_text(encoding="utf8").splitlines()
+    return frozenset(w for line in lines if not line.startswith("#") for w in line.lower().split())
+
+
+def strip_roles(words: list[str]) -> list[str]:
+    """"Toronto Mayor John Tory" -> John Tory; "Yellowhead MP" (a role, not a name) -> []."""
+    roles = role_nouns()
+    if words and words[-1].lower() in roles:
+        return []
+    cut = max((i + 1 for i, w in enumerate(words[:-2]) if w.lower() in roles), default=0)
+    return words[cut:]
+
+
 def clean_name(span: Span | list[Token]) -> list[str]:
-    """The name's words without honorifics and a trailing possessive."""
+    """The name's words without honorifics, role words ahead of it and a trailing possessive."""
     toks = list(span)
     while toks and toks[0].pos_ == "NOUN" and len(toks) > 2:  # "Organizer Dwayne Croteau"
         toks = toks[1:]
@@ -56,7 +73,7 @@ def clean_name(span: Span | list[Token]) -> list[str]:
         words = words[1:]
     if words:
         words[-1] = _POSSESSIVE.sub("", words[-1])
-    return [w for w in words if w]
+    return strip_roles([w for w in words if w])
 
 
 def looks_like_name(words: list[str]) -> bool:
@@ -194,6 +211,21 @@ class People:
         """Record a speaker mention the NER did not label PERSON (small models miss many)."""
         if name not in self.records or idx not in self.records[name].mentions:
             self._note(idx, name, token)
+
+    def described(self, idx: int, noun: str) -> str | None:
+        """Who "the <noun>" at token `idx` is ("the mayor", "the rookie defenceman"): the person
+        named before it (outside quotes) whose title has that noun. (Falling back to the person
+        named last was measured worse: small-model NER names places and firms as people.)"""
+        i = bisect.bisect_left(self._mentions, (idx, "")) - 1
+        while i >= 0:
+            at, name = self._mentions[i]
+            i -= 1
+            if self.in_quote[at]:
+                continue
+            title = (self.records[name].title or "").lower()
+            if noun in title.split():
+                return name
+        return None
 
     def pronoun_antecedent(self, idx: int, pronoun: str = "") -> str | None:
         """Who "he"/"she" at token `idx` most likely is: the person named last before it whose

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from spacy.tokens import Doc, Span, Token
 
-from bot.analysis.people import PERSON_PRONOUNS, People, clean_name, first_name_genders, looks_like_name
+from bot.analysis.people import PERSON_PRONOUNS, People, clean_name, first_name_genders, looks_like_name, role_nouns
 from bot.config import CONFIG_DIR
 
 LEXICON = CONFIG_DIR / "lexicons" / "speech_verbs.txt"
@@ -46,6 +46,11 @@ def _personal(name: str, known: set[str]) -> bool:
     """A name the NER tagged as a person, or one that opens with a known first name."""
     words = name.split()
     return name in known or (len(words) >= 2 and words[0].lower() in first_name_genders())
+
+
+def _definite(noun: Token) -> bool:
+    """Whether the noun phrase opens with "the" (a description of someone already named)."""
+    return any(c.dep_ == "det" and c.lower_ == "the" for c in noun.children)
 
 
 def is_speech_verb(token: Token, verbs: frozenset[str]) -> bool:
@@ -192,6 +197,11 @@ class Attributor:
         for child in tok.children:
             if child.dep_ in ("appos", "compound") and (child.ent_type_ == "PERSON" or child.pos_ == "PROPN"):
                 return self._name_of(child, via)
+        # "the mayor", "the lanky, bespectacled professor": someone the story has already named
+        if tok.pos_ == "NOUN" and tok.lemma_.lower() in role_nouns() and _definite(tok):
+            name = self.people.described(tok.i, tok.lemma_.lower())
+            if name is not None:
+                return Speaker(name, "person", via)
         if tok.lemma_.lower() in ORG_NOUNS and self._org_ents:
             return Speaker(self._last_org(tok.i), "org", via)
         if tok.pos_ in ("NOUN", "PROPN"):

@@ -46,3 +46,12 @@ def test_first_name_and_honorific_genders(nlp: Language) -> None:
     records = People(doc, set()).records
     assert records["Margaret Liu"].gender == "f"
     assert records["Adebayo Kowalczyk"].gender == "m"  # from "Mr." on a later mention
+
+
+def test_role_words_are_not_part_of_names() -> None:
+    from bot.analysis.people import strip_roles
+
+    assert strip_roles(["Organizer", "Dwayne", "Croteau"]) == ["Dwayne", "Croteau"]
+    assert strip_roles(["Toronto", "Mayor", "John", "Tory"]) == ["John", "Tory"]
+    assert strip_roles(["Yellowhead", "MP"]) == []  # a riding and a role: no name at all
+    assert strip_roles(["Anne", "Marie", "Cerato"]) == ["Anne", "Marie", "Cerato"]

@@ -151,3 +151,13 @@ def test_floating_quote_ignores_organizations_in_the_narration(nlp: Language) ->
         "“Nobody here can afford another increase like the last one.”",
     )
     assert [q.speaker for q in qs] == ["Grace Mensah", "Grace Mensah"]
+
+
+def test_definite_description_resolves_by_title(nlp: Language) -> None:
+    qs = quotes(
+        nlp,
+        "Laura Bennett, a professor of engineering at Queen's University, studied the bridge.",
+        "Inspector Tom Walsh of the city police closed it on Friday.",
+        "“The steel has corroded far beyond what the drawings allow,” the professor said.",
+    )
+    assert [q.speaker for q in qs] == ["Laura Bennett"]
