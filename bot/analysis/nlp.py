@@ -5,11 +5,10 @@ from __future__ import annotations
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from bot.errors import ModelError
-from bot.models import Analysis
-
 # Importing the modules registers their factories with spaCy.
 from bot.analysis import orgs, quotes, summary, themes
+from bot.errors import ModelError
+from bot.models import Analysis
 
 # spaCy components we never read: dropping them saves time on every document.
 UNUSED_COMPONENTS = ("senter",)
