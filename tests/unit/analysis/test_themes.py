@@ -33,17 +33,33 @@ def nlp() -> Language:
     return pipe
 
 
-def test_truss_levels_of_a_hand_drawn_graph() -> None:
-    # a-b-c-d is a 4-clique (each edge in 2 triangles); e hangs off a (no triangle).
+def test_core_levels_of_a_hand_drawn_graph() -> None:
+    # a-b-c-d is a 4-clique (each node has 3 neighbours inside it); e hangs off a (degree 1).
     edges = [("a", "b"), ("a", "c"), ("a", "d"), ("b", "c"), ("b", "d"), ("c", "d"), ("a", "e")]
-    assert keyphrases.truss_levels(edges) == {"a": 2, "b": 2, "c": 2, "d": 2, "e": 0}
-    # a lone triangle plus a pendant: triangle edges level 1, the pendant node 0.
-    assert keyphrases.truss_levels([("x", "y"), ("y", "z"), ("x", "z"), ("z", "w")]) == {
-        "x": 1,
-        "y": 1,
-        "z": 1,
-        "w": 0,
+    assert keyphrases.core_levels(edges) == {"a": 3, "b": 3, "c": 3, "d": 3, "e": 1}
+    # a triangle plus a pendant: the triangle is a 2-core, the pendant 1.
+    assert keyphrases.core_levels([("x", "y"), ("y", "z"), ("x", "z"), ("z", "w")]) == {
+        "x": 2,
+        "y": 2,
+        "z": 2,
+        "w": 1,
     }
+    # a path peels from both ends: every node is in the 1-core only.
+    assert keyphrases.core_levels([("p", "q"), ("q", "r"), ("r", "s")]) == {"p": 1, "q": 1, "r": 1, "s": 1}
+
+
+def test_cooccurrence_counts_two_sentence_windows(nlp: Language) -> None:
+    # Sentences: 1 {storm, coast}, 2 {river}, 3 {storm}. Windows (1,2) and (2,3):
+    # storm-coast 1, storm-river 2 (both windows), coast-river 1; storm-storm never counted.
+    doc = nlp("The storm hit the coast. The river rose. The storm moved on.")
+    tk = keyphrases.tokens(doc)
+    cooc = keyphrases.cooccurrence(tk)
+    w = {word: i for i, word in enumerate(tk.words)}
+    assert set(w) == {"storm", "coast", "river"}
+    assert cooc[w["storm"], w["coast"]] == 1
+    assert cooc[w["storm"], w["river"]] == 2
+    assert cooc[w["coast"], w["river"]] == 1
+    assert cooc[w["storm"], w["storm"]] == 0
 
 
 def test_near_duplicates() -> None:
