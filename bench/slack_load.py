@@ -164,12 +164,17 @@ class Acks:
 
     ms: list[float] = field(default_factory=list)
     in_flight: list[int] = field(default_factory=list)  # analyses outstanding when it was sent
+    sent_at: list[float] = field(default_factory=list)  # seconds into the phase
     errors: list[str] = field(default_factory=list)
 
     def summary(self, min_in_flight: int = 0) -> dict[str, Any]:
         ms = [m for m, f in zip(self.ms, self.in_flight, strict=True) if f >= min_in_flight]
         return {"n": len(ms), "p50_ms": pct(ms, 50), "p99_ms": pct(ms, 99), "max_ms": max(ms, default=float("nan")),
                 "errors": len(self.errors) if not min_in_flight else None}
+
+    def samples(self) -> list[tuple[float, float, int]]:
+        """(sent at s, ack ms, in flight) per request: where in the run the slow acks fell."""
+        return [(round(t, 3), round(m, 2), f) for t, m, f in zip(self.sent_at, self.ms, self.in_flight, strict=True)]
 
 
 @dataclass
@@ -213,6 +218,7 @@ class Client:
 
     def __init__(self, base: str, http: aiohttp.ClientSession) -> None:
         self.base, self.http = base, http
+        self.epoch = time.perf_counter()  # reset at the start of each phase
 
     async def post(self, body: bytes, acks: Acks, in_flight: int, content_type: str) -> None:
         headers = signed_headers(SECRET, body, content_type=content_type)
@@ -229,6 +235,7 @@ class Client:
             return
         acks.ms.append((time.perf_counter() - t0) * 1000)
         acks.in_flight.append(in_flight)
+        acks.sent_at.append(t0 - self.epoch)
 
     async def share(self, shares: Shares, url: str, acks: Acks) -> str:
         channel, ts = f"C{next(_ids):09d}", _ts()
@@ -283,6 +290,7 @@ async def load_phase(client: Client, shares: Shares, slack: FakeSlack, urls: lis
     tasks: set[asyncio.Task[Any]] = set()
     loop = asyncio.get_running_loop()
     t0 = loop.time()
+    client.epoch = time.perf_counter()
     every = spread / len(urls)
 
     async def send_events() -> None:
@@ -336,6 +344,7 @@ async def load_phase(client: Client, shares: Shares, slack: FakeSlack, urls: lis
         "ack_errors": sorted(set(events.errors + commands.errors)),
         "client_loop_lag_max_ms": max(lag, default=0.0),
         "client_loop_lag_p99_ms": pct(lag, 99),
+        "samples": {"event_ack": events.samples(), "command_ack": commands.samples()},
     }
 
 
@@ -356,7 +365,8 @@ async def run(
                 ready_s = await client.wait_ready(proc)
                 print(f"newsbot serve ready in {ready_s:.1f} s (pid {proc.pid}, port {port})")
                 idle_names, load_names = [SEED, *names[: IDLE_LINKS - 1]], names[IDLE_LINKS - 1:][: args.links]
-                idle = await idle_phase(client, Shares(fakes.slack), [fakes.urls[n] for n in idle_names])
+                idle_shares = Shares(fakes.slack)
+                idle = await idle_phase(client, idle_shares, [fakes.urls[n] for n in idle_names])
                 load = await load_phase(client, Shares(fakes.slack), fakes.slack,
                                         [fakes.urls[n] for n in load_names], args.spread, args.within)
         shutdown_s = await _stop_server(proc)
@@ -367,7 +377,8 @@ async def run(
             text = await asyncio.to_thread(Path(log.name).read_text, errors="replace")
             tail = text.splitlines()[-15:]
             print(f"bench: newsbot serve exited with {proc.returncode}; log tail:\n" + "\n".join(tail))
-    return {"ready_s": ready_s, "idle_reply_s": idle, "idle_reply_p50_s": pct(idle, 50), "load": load,
+    return {"ready_s": ready_s, "idle_reply_s": idle, "idle_reply_p50_s": pct(idle, 50),
+            "idle_failure_replies": idle_shares.failures(), "load": load,
             "peak_rss_mb": rss.peak / 2**20, "shutdown_s": shutdown_s, "exit_code": proc.returncode}
 
 
@@ -390,7 +401,7 @@ def report(r: dict[str, Any]) -> dict[str, bool]:
         "peak_rss": r["peak_rss_mb"] < PEAK_RSS_MB,
     }
     print(f"\nidle: {len(r['idle_reply_s'])} single shares, event -> reply "
-          + ", ".join(f"{s:.2f}" for s in r["idle_reply_s"]) + " s")
+          + ", ".join(f"{s:.2f}" for s in r["idle_reply_s"]) + f" s ({r['idle_failure_replies']} 'could not read')")
     print(f"load: {load['links_sent']} link events over {load['spread_s']:.0f} s, /newsbot help every "
           f"{COMMAND_EVERY_S * 1000:.0f} ms; peak {load['peak_in_flight']} analyses in flight; "
           f"last reply after {load['seconds_to_last_reply']:.1f} s\n")
