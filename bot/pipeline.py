@@ -23,6 +23,10 @@ from bot.models import Analysis, Article, Failure, Page, Report
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 8  # articles per nlp.pipe call: enough to amortize IPC, small enough to keep latency low
+# spaCy's working memory grows with the tokens in a batch (~57 MB for a 3,600-word article in tok2vec):
+# cap a batch's characters too, so a burst of long articles cannot push a worker past ~300 MB.
+MAX_BATCH_CHARS = 30_000
+HTML_PER_TEXT = 10  # news pages run ~5-20 bytes of HTML per character of article text
 
 # --- worker-process side ---------------------------------------------------------------
 _NLP: Any = None  # the spaCy pipeline, loaded once per worker process by `_init_worker`
@@ -86,10 +90,13 @@ class Analyzer:
     at once (a breaking story, a digest backlog) they go through `nlp.pipe` together.
     """
 
-    def __init__(self, model: str, workers: int, max_batch: int = MAX_BATCH) -> None:
+    def __init__(
+        self, model: str, workers: int, max_batch: int = MAX_BATCH, max_batch_chars: int = MAX_BATCH_CHARS
+    ) -> None:
         self.model = model
         self.workers = workers
         self.max_batch = max_batch
+        self.max_batch_chars = max_batch_chars
         self._pool: ProcessPoolExecutor | None = None
         self._queue: asyncio.Queue[tuple[Page, bool, asyncio.Future[Outcome]]] = asyncio.Queue()
         self._dispatchers: list[asyncio.Task[None]] = []
@@ -116,9 +123,12 @@ class Analyzer:
         while True:
             batch = [await self._queue.get()]
             analyze = batch[0][1]
+            size = len(batch[0][0].body) // HTML_PER_TEXT  # estimated text length: extraction happens later
             while len(batch) < self.max_batch and not self._queue.empty():
-                if self._queue._queue[0][1] != analyze:  # type: ignore[attr-defined]  # same kind per batch
+                page, kind, _ = self._queue._queue[0]  # type: ignore[attr-defined]  # peek: asyncio.Queue has no API
+                if kind != analyze or size + len(page.body) // HTML_PER_TEXT > self.max_batch_chars:
                     break
+                size += len(page.body) // HTML_PER_TEXT
                 batch.append(self._queue.get_nowait())
             pages = [page for page, _, _ in batch]
             try:
