@@ -15,7 +15,7 @@ matrices rather than per-token Python: `tokens` -> `candidates` / `word_scores` 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -330,18 +330,61 @@ NEAR_DUP_OVERLAP = 0.5  # Jaccard of word sets, with the same head word, that re
 COVERED_WEIGHT = {"keyphrases": 0.4, "themes": 0.25}
 
 
-def near_duplicates(a: Sequence[str], b: Sequence[str]) -> bool:
-    """Two normalized phrases say the same thing: same words in any order, or same head noun
-    and at least half their words shared ("drug shortage" / "generic drug shortage")."""
+_EDGE_PUNCT = ".,;:!?'\"()[]{}`"
+
+
+@lru_cache(maxsize=1)
+def _porter() -> Callable[[str], str]:
+    from nltk.stem import PorterStemmer
+
+    return lru_cache(maxsize=65536)(PorterStemmer().stem)
+
+
+def phrase_key(phrase: str, stem: Callable[[str], str] | None = None) -> tuple[str, ...]:
+    """The one normal form for "is this the same phrase": lowercase, split on whitespace, strip
+    punctuation around each word, Porter-stem word by word (the DUC-2001 metric's procedure).
+
+    Selection and the eval's near-duplicate count both use it, so what the metric calls a repeat
+    is what selection avoids ("diabetes" / "diabetics", "term limits" / "term limitations").
+    """
+    stem = stem or _porter()
+    words = (w.strip(_EDGE_PUNCT) for w in phrase.lower().split())
+    return tuple(stem(w) for w in words if w)
+
+
+def _contains(long: Sequence[str], short: Sequence[str]) -> bool:
+    """`short` occurs as a run of consecutive words inside `long`."""
+    n = len(short)
+    return any(tuple(long[i : i + n]) == tuple(short) for i in range(len(long) - n + 1))
+
+
+def near_duplicates(a: Sequence[str], b: Sequence[str], contained: bool = True) -> bool:
+    """Two normalized phrases (see `phrase_key`) say the same thing: same words in any order;
+    one contained in the other ("advanced manufacturing" / "advanced manufacturing
+    technologies": the longer one already names it); or the same head noun with one's words a
+    subset of the other's or at least half their words shared ("drug shortage" / "generic
+    drug shortage", "diabetes" / "type ii diabetes"). Without `contained`, a phrase inside a
+    longer one with another head is not a repeat (key phrase lists, e.g. DUC-2001's gold, keep
+    "oil spill" beside "exxon valdez oil spill"-style nestings; themes shown in Slack do not)."""
+    if not a or not b:
+        return False
     sa, sb = set(a), set(b)
     if sa == sb:
         return True
-    return a[-1] == b[-1] and len(sa & sb) / len(sa | sb) >= NEAR_DUP_OVERLAP
+    if contained and (_contains(a, b) or _contains(b, a)):
+        return True
+    if a[-1] != b[-1]:
+        return False
+    return sa <= sb or sb <= sa or len(sa & sb) / len(sa | sb) >= NEAR_DUP_OVERLAP
 
 
-def select(ranked: Sequence[Candidate], n: int, covered_weight: float, pool: int = 60) -> list[Candidate]:
-    """Top `n` by marginal gain over the best `pool` candidates, never two near-duplicates."""
+def select(
+    ranked: Sequence[Candidate], n: int, covered_weight: float, pool: int = 60, contained: bool = True
+) -> list[Candidate]:
+    """Top `n` by marginal gain over the best `pool` candidates, never two near-duplicates
+    (`near_duplicates` on `phrase_key` of the labels, as the eval counts them)."""
     rest = [c for c in ranked[:pool] if c.score > 0]
+    keys = {id(c): phrase_key(c.label) for c in rest}
     chosen: list[Candidate] = []
     covered: Counter[str] = Counter()
     while rest and len(chosen) < n:
@@ -352,7 +395,7 @@ def select(ranked: Sequence[Candidate], n: int, covered_weight: float, pool: int
 
         pick = max(rest, key=lambda c: (gain(c), -c.first))
         rest.remove(pick)
-        if any(near_duplicates(pick.key, s.key) for s in chosen):
+        if any(near_duplicates(keys[id(pick)], keys[id(s)], contained) for s in chosen):
             continue
         chosen.append(pick)
         covered.update(pick.key)
@@ -374,7 +417,7 @@ def extract(doc: Doc, n: int, themes: bool = False) -> list[Candidate]:
     stop = load_stop_phrases()
     if not themes:
         ranked = [c for c in rank(doc) if not is_generic(c, stop)]
-        return select(ranked, n, COVERED_WEIGHT["keyphrases"])
+        return select(ranked, n, COVERED_WEIGHT["keyphrases"], contained=False)
     ranked = [
         c
         for c in rank(doc, THEME_POSITION_EXPONENT)

@@ -41,9 +41,9 @@ def porter() -> Stem:
 
 
 def normalize(phrase: str, stem: Stem) -> str:
-    """Lowercase, split on whitespace, strip surrounding punctuation, stem word by word."""
-    words = (w.strip(".,;:!?'\"()[]{}`") for w in phrase.lower().split())
-    return " ".join(stem(w) for w in words if w)
+    """Lowercase, split on whitespace, strip surrounding punctuation, stem word by word (the
+    same normal form theme selection uses, keyphrases.phrase_key)."""
+    return " ".join(keyphrases.phrase_key(phrase, stem))
 
 
 def score_at_k(predicted: Sequence[str], gold: Sequence[str], k: int, stem: Stem) -> PRF:
@@ -61,8 +61,7 @@ def score_at_k(predicted: Sequence[str], gold: Sequence[str], k: int, stem: Stem
 
 def count_near_duplicates(labels: Sequence[str], stem: Stem) -> int:
     """Pairs among `labels` that say the same thing (see keyphrases.near_duplicates)."""
-    keys = [tuple(normalize(x, stem).split()) for x in labels]
-    keys = [k for k in keys if k]
+    keys = [k for k in (keyphrases.phrase_key(x, stem) for x in labels) if k]
     return sum(
         1 for i in range(len(keys)) for j in range(i + 1, len(keys)) if keyphrases.near_duplicates(keys[i], keys[j])
     )

@@ -66,7 +66,46 @@ def test_near_duplicates() -> None:
     assert keyphrases.near_duplicates(("drug", "shortage"), ("shortage", "drug"))
     assert keyphrases.near_duplicates(("drug", "shortage"), ("generic", "drug", "shortage"))
     assert not keyphrases.near_duplicates(("pharmaceutical", "manufacturing"), ("advanced", "manufacturing"))
-    assert not keyphrases.near_duplicates(("gene", "therapy"), ("gene", "therapy", "developer"))
+    # same head, one word set inside the other (Jaccard only 1/3)
+    assert keyphrases.near_duplicates(("diabetes",), ("type", "ii", "diabetes"))
+    assert not keyphrases.near_duplicates(("diabetes",), ("diabetes", "clinic"), contained=False)
+
+
+def test_contained_phrase_is_a_duplicate_for_themes_only() -> None:
+    short, long = ("advanced", "manufacturing"), ("advanced", "manufacturing", "technology")
+    assert keyphrases.near_duplicates(short, long)
+    assert keyphrases.near_duplicates(long, short)
+    assert not keyphrases.near_duplicates(short, long, contained=False)
+    # words shared but not as a consecutive run, different heads: not contained
+    assert not keyphrases.near_duplicates(("gene", "therapy"), ("gene", "editing", "therapy", "firm"))
+
+
+def test_phrase_key_folds_what_the_metric_folds() -> None:
+    pytest.importorskip("nltk")
+    assert keyphrases.phrase_key("Term Limitations,") == keyphrases.phrase_key("term limits")
+    assert keyphrases.phrase_key("diabetics") == keyphrases.phrase_key("Diabetes")
+    assert keyphrases.phrase_key(" (Drug)  shortages ") == ("drug", "shortag")
+
+
+def _cand(label: str, score: float, first: int) -> keyphrases.Candidate:
+    words = tuple(label.lower().split())
+    c = keyphrases.Candidate(words, first, count=1, score=score, weights=tuple(score / len(words) for _ in words))
+    c.forms[label] += 1
+    return c
+
+
+def test_select_skips_what_the_metric_calls_a_repeat() -> None:
+    pytest.importorskip("nltk")
+    ranked = [
+        _cand("type II diabetes", 3.0, 0),
+        _cand("diabetics", 2.9, 5),  # stems to "diabet": same head, subset of the first
+        _cand("term limits", 2.0, 9),
+        _cand("term limitations", 1.9, 14),  # same stems as "term limits"
+        _cand("hormone research", 1.0, 20),
+    ]
+    # covered_weight 1.0: no redundancy discount, so only the near-duplicate rule can skip
+    labels = [c.label for c in keyphrases.select(ranked, 5, covered_weight=1.0)]
+    assert labels == ["type II diabetes", "term limits", "hormone research"]
 
 
 def test_themes_are_distinct_specific_and_bounded(nlp: Language) -> None:

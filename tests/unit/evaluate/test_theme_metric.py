@@ -36,6 +36,9 @@ def test_near_duplicate_count_by_hand() -> None:
     labels = ["drug shortages", "drug shortages", "generic drug shortages", "gene therapy"]
     # pairs: (0,1) same, (0,2) same head + 2/3 overlap, (1,2) likewise; gene therapy is apart
     assert ev.count_near_duplicates(labels, lower) == 3
+    # one phrase inside another is a repeat among themes, whatever the head
+    assert ev.count_near_duplicates(["advanced manufacturing", "advanced manufacturing technologies"], lower) == 1
+    assert ev.count_near_duplicates(["gene therapy", "drug prices", "cell therapy"], lower) == 0
 
 
 def test_seed_coverage() -> None:
