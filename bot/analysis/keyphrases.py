@@ -60,7 +60,7 @@ class Candidate:
     key: tuple[str, ...]
     first: int  # token index of the first occurrence
     count: int = 0
-    forms: Counter[str] = field(default_factory=Counter)
+    forms: dict[str, int] = field(default_factory=dict)  # surface form -> count
     proper: bool = False  # every word a proper noun: keep the original capitalization
     named: bool = False  # a person's or organization's name (the reply lists those apart)
     score: float = 0.0
@@ -72,7 +72,7 @@ class Candidate:
 
     @property
     def label(self) -> str:
-        form = self.forms.most_common(1)[0][0]
+        form = max(self.forms, key=self.forms.__getitem__)  # most frequent; first seen on ties
         return form if self.proper else _lower_common(form)
 
 
@@ -195,13 +195,13 @@ def _runs(tk: Tokens) -> Iterable[list[int]]:
         yield run
 
 
-def _trim(run: list[int], tk: Tokens) -> list[int]:
+def _trim(run: list[int], joiner: list[bool], head_ok: list[bool]) -> list[int]:
     """End on a noun; keep at most MAX_WORDS words (the head-side ones)."""
-    while run and (not tk.head_ok[run[-1]] or tk.joiner[run[-1]]):
+    while run and (not head_ok[run[-1]] or joiner[run[-1]]):
         run = run[:-1]
-    while run and tk.joiner[run[0]]:
+    while run and joiner[run[0]]:
         run = run[1:]
-    words = [i for i in run if not tk.joiner[i]]
+    words = [i for i in run if not joiner[i]]
     if len(words) > MAX_WORDS:
         run = run[run.index(words[-MAX_WORDS]) :]
     return run
@@ -212,19 +212,23 @@ def candidates(doc: Doc, tk: Tokens | None = None) -> dict[tuple[str, ...], Cand
     tk = tk or tokens(doc)
     out: dict[tuple[str, ...], Candidate] = {}
     text = doc.text
+    # plain lists: indexing numpy arrays one element at a time is slower than the work itself
+    joiner, head_ok, propn, named = (a.tolist() for a in (tk.joiner, tk.head_ok, tk.propn, tk.named))
+    node, start, end = tk.node.tolist(), tk.start.tolist(), tk.end.tolist()
     for raw in _runs(tk):
-        run = _trim(raw, tk)
-        words = [i for i in run if not tk.joiner[i]]
+        run = _trim(raw, joiner, head_ok)
+        words = [i for i in run if not joiner[i]]
         if not words:
             continue
-        key = tuple(tk.words[tk.node[i]] for i in words)
+        key = tuple(tk.words[node[i]] for i in words)
         cand = out.get(key)
         if cand is None:
-            proper = bool(tk.propn[words].all())
-            named = bool(tk.named[words].all())
-            cand = out[key] = Candidate(key, run[0], proper=proper, named=named)
+            proper = all(propn[i] for i in words)
+            is_named = all(named[i] for i in words)
+            cand = out[key] = Candidate(key, run[0], proper=proper, named=is_named)
         cand.count += 1
-        cand.forms[text[tk.start[run[0]] : tk.end[run[-1]]]] += 1
+        form = text[start[run[0]] : end[run[-1]]]
+        cand.forms[form] = cand.forms.get(form, 0) + 1
     return out
 
 
@@ -306,7 +310,8 @@ def word_scores(doc: Doc, position_exponent: float = POSITION_EXPONENT, tk: Toke
         tk.node[content], weights=1.0 / (content + 1.0) ** position_exponent, minlength=len(tk.words)
     )
     scores = position * levels * strength * connectivity
-    return {tk.words[i]: float(scores[i]) for i in np.flatnonzero(adj.any(axis=1))}
+    values = scores.tolist()
+    return {tk.words[i]: values[i] for i in np.flatnonzero(adj.any(axis=1)).tolist()}
 
 
 def rank(doc: Doc, position_exponent: float = POSITION_EXPONENT) -> list[Candidate]:

@@ -94,15 +94,18 @@ def keyword_counts(words: Sequence[tuple[str, str]]) -> dict[tuple[str, ...], in
     return counts
 
 
+@lru_cache(maxsize=1)
+def _owners() -> dict[tuple[str, ...], tuple[str, ...]]:
+    """Keyword -> topic ids, built once (not per document)."""
+    return {kw: ids for entries in load_lexicon().index.values() for kw, ids in entries}
+
+
 def scores(doc: Doc) -> dict[str, float]:
     """Evidence per topic id (children not yet rolled up), scaled to a typical article length."""
     words = [(t.lemma_.lower(), t.lower_) for t in doc if not (t.is_punct or t.is_space)]
     if not words:
         return {}
-    lex = load_lexicon()
-    owners: dict[tuple[str, ...], tuple[str, ...]] = {
-        kw: ids for entries in lex.index.values() for kw, ids in entries
-    }
+    owners = _owners()
     raw: dict[str, float] = defaultdict(float)
     for kw, n in keyword_counts(words).items():
         weight = (PHRASE_WEIGHT if len(kw) > 1 else 1.0) * (1.0 + math.log(n))

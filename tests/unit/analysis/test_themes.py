@@ -90,7 +90,7 @@ def test_phrase_key_folds_what_the_metric_folds() -> None:
 def _cand(label: str, score: float, first: int) -> keyphrases.Candidate:
     words = tuple(label.lower().split())
     c = keyphrases.Candidate(words, first, count=1, score=score, weights=tuple(score / len(words) for _ in words))
-    c.forms[label] += 1
+    c.forms[label] = 1
     return c
 
 
