@@ -9,6 +9,7 @@ reverse through `cleanup_ctx`, so nothing outlives the app.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib.util
 import logging
 import os
@@ -131,50 +132,50 @@ async def _healthz(request: web.Request) -> web.Response:
 
 async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    store = await Store.open(settings.database_url)
-    fetcher = Fetcher(FetchLimits.from_settings(settings))
-    await fetcher.start()
-    analyzer = Analyzer(settings.spacy_model, workers=settings.workers)
-    client = make_client(settings)
-    worker = Worker(
-        store=store,
-        fetcher=fetcher,
-        analyzer=analyzer,
-        client=client,
-        max_concurrent=settings.max_concurrent_jobs,
-        freshness=timedelta(hours=settings.freshness_hours),
-    )
-    deps = Deps(settings=settings, store=store, fetcher=fetcher, analyzer=analyzer, worker=worker)
-    if settings.scheduler:  # NEWSBOT_SCHEDULER=off on web processes when `newsbot clock` runs
-        from bot.schedule.scheduler import DigestScheduler
+    async with contextlib.AsyncExitStack() as stack:  # teardown in reverse, even if start-up fails
+        store = await Store.open(settings.database_url)
+        stack.push_async_callback(store.close)
+        fetcher = Fetcher(FetchLimits.from_settings(settings))
+        await fetcher.start()
+        stack.push_async_callback(fetcher.close)
+        analyzer = Analyzer(settings.spacy_model, workers=settings.workers)
+        stack.push_async_callback(asyncio.to_thread, analyzer.close)
+        client = make_client(settings)
+        worker = Worker(
+            store=store,
+            fetcher=fetcher,
+            analyzer=analyzer,
+            client=client,
+            max_concurrent=settings.max_concurrent_jobs,
+            freshness=timedelta(hours=settings.freshness_hours),
+        )
+        stack.push_async_callback(worker.close)
+        deps = Deps(settings=settings, store=store, fetcher=fetcher, analyzer=analyzer, worker=worker)
+        if settings.scheduler:  # NEWSBOT_SCHEDULER=off on web processes when `newsbot clock` runs
+            from bot.schedule.scheduler import DigestScheduler
 
-        deps.scheduler = DigestScheduler(store, client, settings)
-        await deps.scheduler.start()
-    state = app[STATE]
-    state.deps, state.bolt = deps, build_bolt(settings, client, deps)
-    # Before we accept events: what our previous process left unfinished is ours to take over.
-    leftover = await worker.pending_at_startup()
-    warm_up = asyncio.create_task(_warm_up(state, deps, leftover), name="warm-up")
-    socket = None
-    if settings.slack_app_token:
-        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+            deps.scheduler = DigestScheduler(store, client, settings)
+            await deps.scheduler.start()
+            stack.push_async_callback(deps.scheduler.stop)
+        state = app[STATE]
+        state.deps, state.bolt = deps, build_bolt(settings, client, deps)
+        # Before we accept events: what our previous process left unfinished is ours to take over.
+        leftover = await worker.pending_at_startup()
+        warm_up = asyncio.create_task(_warm_up(state, deps, leftover), name="warm-up")
+        stack.push_async_callback(_cancel, warm_up)
+        if settings.slack_app_token:
+            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-        socket = AsyncSocketModeHandler(state.bolt, settings.slack_app_token)
-        await socket.connect_async()
-        log.info("connected to Slack in Socket Mode")
-    try:
+            socket = AsyncSocketModeHandler(state.bolt, settings.slack_app_token)
+            await socket.connect_async()
+            stack.push_async_callback(socket.close_async)
+            log.info("connected to Slack in Socket Mode")
         yield
-    finally:
-        if deps.scheduler is not None:
-            await deps.scheduler.stop()
-        if socket is not None:
-            await socket.close_async()
-        warm_up.cancel()
-        await asyncio.gather(warm_up, return_exceptions=True)
-        await worker.close()
-        await asyncio.to_thread(analyzer.close)
-        await fetcher.close()
-        await store.close()
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
 
 
 async def _warm_up(state: State, deps: Deps, leftover: list[Job]) -> None:

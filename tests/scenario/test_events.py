@@ -1,0 +1,440 @@
+"""Stories of the Slack app, end to end: the real aiohttp app (or a `newsbot serve` process),
+a local fake of Slack's Web API, the local article server, a real SQLite file, and signed
+Events API requests. Expected names come from the human gold file, never from our output.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import os
+import re
+import signal
+import socket
+import sys
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+import pytest_asyncio
+from aiohttp import web
+
+from bot.config import load_settings
+from bot.server import create_app
+from tests.conftest import REPO_ROOT, SHARED_ARTICLES
+from tests.fakes.article_server import ArticleServer
+from tests.fakes.signing import signed_headers
+from tests.fakes.slack_api import BOT_ID, BOT_TOKEN, BOT_USER_ID, TEAM_ID, Call, FakeSlack
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+SECRET = "test-signing-secret"
+SEED = "pharma-manufacturing.html"
+GOLD = json.loads((SHARED_ARTICLES / "pharma-manufacturing.gold.json").read_text())
+GOLD_SPEAKERS = set(GOLD["speaker_titles"])
+GOLD_ORG_NAMES = [[o["name"], *o["aliases"]] for o in GOLD["organizations"]]
+_ids = itertools.count(1)
+
+
+# --- helpers ------------------------------------------------------------------------------
+def _ts() -> str:
+    return f"{int(time.time())}.{next(_ids):06d}"
+
+
+def _channel() -> str:
+    return f"C{next(_ids):08d}"
+
+
+def event_body(event: dict[str, Any], event_type: str = "event_callback") -> bytes:
+    return json.dumps({
+        "token": "legacy", "team_id": TEAM_ID, "api_app_id": "A0TEST", "type": event_type,
+        "event": event, "event_id": f"Ev{next(_ids):08d}", "event_time": int(time.time()),
+        "authorizations": [{"team_id": TEAM_ID, "user_id": BOT_USER_ID, "is_bot": True}],
+    }).encode()
+
+
+def message(channel: str, text: str, ts: str | None = None, **extra: Any) -> dict[str, Any]:
+    ts = ts or _ts()
+    return {"type": "message", "channel": channel, "user": "U0REPORTER", "text": text, "ts": ts,
+            "event_ts": ts, "channel_type": "channel", **extra}
+
+
+class Bot:
+    """The running app as Slack sees it: a URL to post events to."""
+
+    def __init__(self, base: str, http: aiohttp.ClientSession) -> None:
+        self.base, self.http = base, http
+
+    async def send(self, body: bytes, *, secret: str = SECRET, timestamp: int | None = None,
+                   retry: int | None = None) -> tuple[int, float, str]:
+        headers = signed_headers(secret, body, timestamp=timestamp)
+        if retry:
+            headers |= {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
+        t0 = time.perf_counter()
+        async with self.http.post(self.base + "/slack/events", data=body, headers=headers) as r:
+            return r.status, time.perf_counter() - t0, await r.text()
+
+    async def health(self) -> tuple[int, dict[str, Any]]:
+        async with self.http.get(self.base + "/healthz") as r:
+            return r.status, await r.json()
+
+    async def wait_ready(self, within: float = 120) -> list[int]:
+        """Poll /healthz until 200; returns the statuses seen (connection refused = 0)."""
+        seen: list[int] = []
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            try:
+                status, _ = await self.health()
+            except aiohttp.ClientConnectionError:
+                status = 0
+            seen.append(status)
+            if status == 200:
+                return seen
+            await asyncio.sleep(0.1)
+        raise TimeoutError(f"not ready after {within}s: {seen[-5:]}")
+
+    async def idle(self, within: float = 60) -> None:
+        """Wait until no job is running (jobs are recorded before the 200, so none can appear later)."""
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            _, body = await self.health()
+            if body.get("active_jobs") == 0:
+                return
+            await asyncio.sleep(0.05)
+        raise TimeoutError("jobs still running")
+
+
+def replies_in(slack: FakeSlack, channel: str) -> list[Call]:
+    return [c for c in slack.replies() if c.args.get("channel") == channel]
+
+
+async def wait_reply(slack: FakeSlack, channel: str, count: int = 1, within: float = 60) -> list[Call]:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        found = replies_in(slack, channel)
+        if len(found) >= count:
+            return found
+        await asyncio.sleep(0.05)
+    raise TimeoutError(f"no reply in {channel}; calls: {[c.method for c in slack.calls][-10:]}")
+
+
+def reply_text(call: Call) -> str:
+    """Everything a reader sees: the blocks' texts and the fallback."""
+    return call.args.get("text", "") + "\n" + json.dumps(call.args.get("blocks", []), ensure_ascii=False)
+
+
+# --- fixtures (one app for the module: the spaCy processes take seconds to start) ------------
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def slack() -> AsyncIterator[FakeSlack]:
+    async with FakeSlack() as fake:
+        yield fake
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def web_server() -> AsyncIterator[ArticleServer]:
+    async with ArticleServer(root=SHARED_ARTICLES) as server:
+        yield server
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def bot(slack: FakeSlack, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Bot]:
+    db = tmp_path_factory.mktemp("db") / "newsbot.db"
+    settings = load_settings(
+        slack_bot_token=BOT_TOKEN, slack_signing_secret=SECRET, slack_app_token=None,
+        slack_api_url=slack.api_url, database_url=f"sqlite+aiosqlite:///{db}",
+        allow_private_urls=True, workers=1, max_concurrent_jobs=4,
+    )
+    runner = web.AppRunner(create_app(settings), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    async with aiohttp.ClientSession() as http:
+        app = Bot(f"http://127.0.0.1:{port}", http)
+        await app.wait_ready()
+        yield app
+    await runner.cleanup()
+
+
+# --- stories ------------------------------------------------------------------------------
+async def test_shared_link_gets_one_threaded_reply_naming_speakers_and_orgs(
+    bot: Bot, slack: FakeSlack, web_server: ArticleServer
+) -> None:
+    channel, url = _channel(), web_server.url(f"/files/{SEED}")
+    event = message(channel, f"Worth a read <{url}|pharma story> &amp; more")
+    status, ack, _ = await bot.send(event_body(event))
+    assert status == 200
+    assert ack < 0.5, f"ack took {ack:.3f}s"
+    print(f"ack latency {ack * 1000:.1f} ms")
+    t0 = time.perf_counter()
+    [reply] = await wait_reply(slack, channel)
+    print(f"event -> reply {time.perf_counter() - t0:.2f}s")
+    await bot.idle()
+    assert len(replies_in(slack, channel)) == 1
+    assert reply.args["thread_ts"] == event["ts"]
+    assert reply.args["unfurl_links"] in (False, "0", "false") and reply.args["unfurl_media"] in (False, "0", "false")
+    assert reply.args["text"].strip()  # a plain fallback is always sent
+    seen = reply_text(reply)
+    assert GOLD["title"] in seen
+
+    # speakers: each quote line ends "— Speaker[, title]"; every named speaker must be a real one
+    blocks_text = "\n".join(b.get("text", {}).get("text", "") for b in reply.args["blocks"])
+    speakers = {m.group(1).strip() for m in re.finditer(r"^> — ([^,\n]+)", blocks_text, re.M)}
+    assert speakers, "no quotes with speakers in the reply"
+    assert speakers <= GOLD_SPEAKERS, f"speakers not in the gold file: {speakers - GOLD_SPEAKERS}"
+    assert len(speakers) >= 3, f"only {speakers}"
+
+    [orgs_line] = [line for line in blocks_text.splitlines() if line.startswith("*Organizations:*")]
+    found = [names[0] for names in GOLD_ORG_NAMES if any(n in orgs_line for n in names)]
+    assert len(found) >= 4, f"gold organizations in the reply: {found}; line: {orgs_line}"
+
+    # progress: eyes while working, then removed and replaced by a check mark
+    reactions = [(c.method, c.args["name"]) for c in slack.calls
+                 if c.method.startswith("reactions.") and c.args.get("channel") == channel]
+    assert reactions == [("reactions.add", "eyes"), ("reactions.remove", "eyes"),
+                         ("reactions.add", "white_check_mark")]
+
+
+async def test_retries_duplicates_and_unfurl_edits_reply_once(
+    bot: Bot, slack: FakeSlack, web_server: ArticleServer
+) -> None:
+    channel, url = _channel(), web_server.url(f"/files/{SEED}?copy=retry")
+    event = message(channel, f"<{url}>")
+    body = event_body(event)
+    statuses = [(await bot.send(body))[0]]
+    statuses.append((await bot.send(body, retry=1))[0])  # Slack's retry of the same delivery
+    statuses.append((await bot.send(event_body(event)))[0])  # a duplicate with a new event_id
+    unfurled = {**event, "attachments": [{"from_url": url, "title": "Pharma"}]}
+    changed = {"type": "message", "subtype": "message_changed", "channel": channel, "hidden": True,
+               "message": unfurled, "previous_message": event, "ts": _ts(), "event_ts": _ts()}
+    statuses.append((await bot.send(event_body(changed)))[0])
+    assert statuses == [200, 200, 200, 200]
+    await wait_reply(slack, channel)
+    await bot.idle()
+    assert len(replies_in(slack, channel)) == 1
+
+
+async def test_own_and_other_bots_messages_get_no_reply(
+    bot: Bot, slack: FakeSlack, web_server: ArticleServer
+) -> None:
+    channel, url = _channel(), web_server.url(f"/files/{SEED}?copy=bots")
+    own = message(channel, f"<{url}>", user=BOT_USER_ID, bot_id=BOT_ID)
+    own_edited = {"type": "message", "subtype": "message_changed", "channel": channel, "ts": _ts(),
+                  "message": message(channel, f"<{url}>", bot_id=BOT_ID, user=BOT_USER_ID)}
+    other_bot = message(channel, f"<{url}>", subtype="bot_message", bot_id="B0OTHER", user=None)
+    for ev in (own, own_edited, other_bot):
+        assert (await bot.send(event_body(ev)))[0] == 200
+    await bot.idle()
+    await asyncio.sleep(0.3)
+    assert replies_in(slack, channel) == []
+    assert [c for c in slack.calls if c.args.get("channel") == channel] == []
+
+
+async def test_forged_and_stale_signatures_are_refused(
+    bot: Bot, slack: FakeSlack, web_server: ArticleServer
+) -> None:
+    channel, url = _channel(), web_server.url(f"/files/{SEED}?copy=forged")
+    body = event_body(message(channel, f"<{url}>"))
+    assert (await bot.send(body, secret="not-the-secret"))[0] == 401
+    six_minutes_ago = int(time.time()) - 360
+    assert (await bot.send(body, timestamp=six_minutes_ago))[0] == 401
+    await bot.idle()
+    await asyncio.sleep(0.3)
+    assert replies_in(slack, channel) == []
+
+
+async def test_every_subscribed_event_and_subtype_gets_200(bot: Bot) -> None:
+    manifest = (REPO_ROOT / "manifest.yml").read_text()
+    section = manifest.split("bot_events:", 1)[1]
+    subscribed = re.findall(r"^\s+- ([a-z_.]+)\s*$", section.split("interactivity:", 1)[0], re.M)
+    assert "message.channels" in subscribed
+    channel = _channel()
+    events = [{"type": name.split(".")[0], "channel": channel, "user": "U1", "ts": _ts(), "text": "hi"}
+              for name in subscribed]
+    events += [message(channel, "joined", subtype=s) for s in ("channel_join", "message_deleted", "channel_topic")]
+    events += [{"type": "reaction_added", "user": "U1", "reaction": "eyes",
+                "item": {"type": "message", "channel": channel, "ts": _ts()}}]
+    for ev in events:
+        status, _, text = await bot.send(event_body(ev))
+        assert status == 200, (ev["type"], ev.get("subtype"), text)
+    challenge = json.dumps({"token": "x", "challenge": "c-123", "type": "url_verification"}).encode()
+    status, _, text = await bot.send(challenge)
+    assert status == 200 and "c-123" in text
+
+
+async def test_link_inside_a_thread_is_answered_in_that_thread(
+    bot: Bot, slack: FakeSlack, web_server: ArticleServer
+) -> None:
+    channel, parent = _channel(), _ts()
+    url = web_server.url(f"/files/{SEED}?copy=thread")
+    event = message(channel, "", thread_ts=parent, blocks=[{"type": "rich_text", "elements": [
+        {"type": "rich_text_section", "elements": [{"type": "link", "url": url}]}]}])
+    assert (await bot.send(event_body(event)))[0] == 200
+    [reply] = await wait_reply(slack, channel)
+    assert reply.args["thread_ts"] == parent
+
+
+async def test_same_article_again_reuses_the_analysis_and_links_the_first_thread(
+    bot: Bot, slack: FakeSlack, web_server: ArticleServer
+) -> None:
+    # the seed under another canonical URL, so no earlier test has shared "this" article
+    html = (SHARED_ARTICLES / SEED).read_text().replace(
+        GOLD["url"], "https://patientdaily.example/stories/reused")
+    url = web_server.add("reused.html", html)
+    first, second = _channel(), _channel()
+    first_event = message(first, f"<{url}>")
+    assert (await bot.send(event_body(first_event)))[0] == 200
+    await wait_reply(slack, first)
+    await bot.idle()
+    assert web_server.hits["/pages/reused.html"] == 1
+    assert "First shared" not in reply_text(replies_in(slack, first)[0])
+    assert (await bot.send(event_body(message(second, f"<{url}>"))))[0] == 200
+    [reply] = await wait_reply(slack, second)
+    assert web_server.hits["/pages/reused.html"] == 1, "the article was fetched again"
+    seen = reply_text(reply)
+    assert f"<#{first}>" in seen
+    assert f"/archives/{first}/p{first_event['ts'].replace('.', '')}" in seen
+
+
+async def test_unreadable_page_gets_a_clear_failure_reply(
+    bot: Bot, slack: FakeSlack, web_server: ArticleServer
+) -> None:
+    channel = _channel()
+    assert (await bot.send(event_body(message(channel, f"<{web_server.url('/status/404')}>"))))[0] == 200
+    [reply] = await wait_reply(slack, channel)
+    assert "wasn't found" in reply.args["text"] and "Traceback" not in reply_text(reply)
+    await bot.idle()
+    names = [c.args["name"] for c in slack.calls
+             if c.method == "reactions.add" and c.args.get("channel") == channel]
+    assert names == ["eyes", "warning"]
+
+
+async def test_rate_limit_is_waited_out_and_the_reply_lands(
+    bot: Bot, slack: FakeSlack, web_server: ArticleServer
+) -> None:
+    channel = _channel()
+    slack.fail_next(1, method="chat.postMessage", status=429, retry_after=1)
+    assert (await bot.send(event_body(message(channel, f"<{web_server.url(f'/files/{SEED}?copy=429')}>"))))[0] == 200
+    [reply] = await wait_reply(slack, channel)
+    posts = [c for c in slack.calls_to("chat.postMessage") if c.args.get("channel") == channel]
+    assert [c.answered for c in posts] == [429, 200]
+    assert posts[1].at - posts[0].at >= 1.0  # Retry-After honoured
+    assert reply is posts[1]
+
+
+async def test_not_in_channel_is_logged_and_the_job_fails_without_crashing(
+    bot: Bot, slack: FakeSlack, web_server: ArticleServer
+) -> None:
+    channel = _channel()
+    slack.fail_next(1, method="chat.postMessage", error="not_in_channel")
+    url = web_server.url(f"/files/{SEED}?copy=nic")
+    assert (await bot.send(event_body(message(channel, f"<{url}>"))))[0] == 200
+    await slack.wait_for("chat.postMessage")
+    await bot.idle()
+    posts = [c for c in slack.calls_to("chat.postMessage") if c.args.get("channel") == channel]
+    assert len(posts) == 1 and posts[0].args.get("error") == "not_in_channel"  # not retried
+    assert (await bot.health())[0] == 200
+    # and the app keeps working
+    other = _channel()
+    assert (await bot.send(event_body(message(other, f"<{url}>"))))[0] == 200
+    await wait_reply(slack, other)
+
+
+# --- the real process: start-up, missing settings, kill -9 after the ack -------------------------
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _serve_env(slack: FakeSlack, db: Path, port: int) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "NEWSBOT_", "DATABASE_URL"))}
+    return env | {
+        "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.api_url,
+        "PORT": str(port), "DATABASE_URL": f"sqlite+aiosqlite:///{db}",
+        "NEWSBOT_ALLOW_PRIVATE_URLS": "1", "NEWSBOT_WORKERS": "1", "NEWSBOT_SCHEDULER": "0",
+    }
+
+
+def _children(pid: int) -> list[int]:
+    """Direct children of `pid` (Linux /proc), to clean up what a SIGKILLed server leaves."""
+    out: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            out += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return out
+
+
+def _kill(pids: list[int]) -> None:
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+async def _start_serve(env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
+    """`newsbot serve` with its log in cwd/serve.log (a file: the analysis processes inherit
+    stderr, and a pipe they hold open would keep `wait()` from returning after a kill)."""
+    with (cwd / "serve.log").open("ab") as log:
+        return await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", "serve", env=env, cwd=cwd,
+            stdout=asyncio.subprocess.DEVNULL, stderr=log,
+        )
+
+
+async def test_missing_settings_explain_what_to_set_and_exit_nonzero(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "serve", env=env, cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    _, err = await asyncio.wait_for(proc.communicate(), 60)
+    text = err.decode()
+    assert proc.returncode not in (0, None)
+    assert "SLACK_BOT_TOKEN" in text and "SLACK_SIGNING_SECRET" in text
+    assert "api.slack.com/apps" in text and "Signing Secret" in text
+    assert "Traceback" not in text and len(text.splitlines()) <= 25
+
+
+async def test_killed_after_the_ack_and_restarted_replies_exactly_once(
+    slack: FakeSlack, web_server: ArticleServer, tmp_path: Path
+) -> None:
+    port, db = _free_port(), tmp_path / "newsbot.db"
+    env = _serve_env(slack, db, port)
+    channel, url = _channel(), web_server.url(f"/files/{SEED}?copy=kill")
+    proc = await _start_serve(env, tmp_path)
+    try:
+        async with aiohttp.ClientSession() as http:
+            app = Bot(f"http://127.0.0.1:{port}", http)
+            seen = await app.wait_ready(within=60)
+            assert 503 in seen, f"healthz never said 503 while loading: {seen[:10]}"
+            status, _, _ = await app.send(event_body(message(channel, f"<{url}>")))
+            orphans = _children(proc.pid)
+            proc.send_signal(signal.SIGKILL)
+            assert status == 200
+            await proc.wait()
+            _kill(orphans)  # the dead server's analysis processes (and resource tracker)
+            assert replies_in(slack, channel) == []  # killed long before the reply
+
+            proc = await _start_serve(env, tmp_path)
+            await app.wait_ready(within=60)
+            await wait_reply(slack, channel)
+            await app.idle()
+            await asyncio.sleep(0.5)
+            assert len(replies_in(slack, channel)) == 1
+    except BaseException:
+        print((tmp_path / "serve.log").read_text()[-3000:])
+        raise
+    finally:
+        if proc.returncode is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(proc.wait(), 20)
+            except TimeoutError:
+                proc.kill()
