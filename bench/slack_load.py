@@ -117,7 +117,8 @@ def _serve_env(slack: FakeSlack, db: Path, port: int) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "NEWSBOT_", "DATABASE_URL"))}
     return env | {
         "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.api_url,
-        "PORT": str(port), "DATABASE_URL": f"sqlite+aiosqlite:///{db}", "NEWSBOT_ALLOW_PRIVATE_URLS": "1",
+        "PORT": str(port), "NEWSBOT_HOST": "127.0.0.1",
+        "DATABASE_URL": f"sqlite+aiosqlite:///{db}", "NEWSBOT_ALLOW_PRIVATE_URLS": "1",
     }
 
 

@@ -46,6 +46,8 @@ class Settings(BaseSettings):
         "https://slack.com/api/", validation_alias=_env("SLACK_API_URL", "slack_api_url")
     )
     port: int = Field(3000, validation_alias=_env("PORT", "port"))
+    # 0.0.0.0: containers, PaaS routers and tunnels reach the port from outside the loopback
+    host: str = Field("0.0.0.0", validation_alias=_env("NEWSBOT_HOST", "host"))
     slash_command: str = Field("/newsbot", validation_alias=_env("NEWSBOT_SLASH_COMMAND", "slash_command"))
     ignore_bot_messages: bool = Field(
         True, validation_alias=_env("NEWSBOT_IGNORE_BOT_MESSAGES", "ignore_bot_messages")

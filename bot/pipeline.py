@@ -11,6 +11,8 @@ import contextlib
 import dataclasses
 import logging
 import multiprocessing
+import os
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -26,6 +28,7 @@ MAX_BATCH = 8  # articles per nlp.pipe call: enough to amortize IPC, small enoug
 # spaCy's working memory grows with the tokens in a batch (~57 MB for a 3,600-word article in tok2vec):
 # cap a batch's characters too, so a burst of long articles cannot push a worker past ~300 MB.
 MAX_BATCH_CHARS = 30_000
+PARENT_POLL_SECONDS = 1.0
 HTML_PER_TEXT = 10  # news pages run ~5-20 bytes of HTML per character of article text
 
 # --- worker-process side ---------------------------------------------------------------
@@ -38,7 +41,20 @@ def _init_worker(model: str) -> None:
     global _NLP
     from bot.analysis.nlp import load_nlp
 
+    _exit_with_parent()
     _NLP = load_nlp(model)
+
+
+def _exit_with_parent() -> None:
+    """A SIGKILLed bot must not leave workers behind (the pool can't tell them): poll the parent."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def _ping() -> bool:

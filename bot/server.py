@@ -38,7 +38,6 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
-HOST = "0.0.0.0"  # containers and tunnels reach the port from outside the loopback
 SHUTDOWN_GRACE_SECONDS = 5
 
 APPS_URL = "https://api.slack.com/apps"
@@ -207,10 +206,10 @@ def serve(settings: Settings) -> int:
     """`newsbot serve`: run until SIGINT/SIGTERM; exit status for the shell."""
     check_settings(settings)
     mode = "Socket Mode" if settings.slack_app_token else f"HTTP mode, Slack requests at {EVENTS_PATH}"
-    log.info("newsbot serve on port %d (%s)", settings.port, mode)
+    log.info("newsbot serve on %s:%d (%s)", settings.host, settings.port, mode)
     web.run_app(
         create_app(settings),
-        host=HOST,
+        host=settings.host,
         port=settings.port,
         print=None,
         access_log=None,
