@@ -35,7 +35,6 @@ from bot.store.tables import (
 # old but much better matches (a title hit) still win in an archive.
 RECENCY_DAYS = 30.0
 TITLE_WEIGHT = 10.0  # bm25 column weight of the title against the body (SQLite)
-SQLITE_CANDIDATES = 1000  # best text matches re-ranked by recency (SQLite); more only adds time
 MAX_TERMS = 12  # longer queries are cut: more terms only slow the match down
 ORG_REPORT_ARTICLES = 300  # newest articles scanned for "who from it was quoted"
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -160,17 +159,13 @@ class SearchMixin:
         if conn.dialect.name == "sqlite":
             cols = "{title body}" if column == "doc" else "{themes}"
             params["q"] = f"{cols} : ({fts5_query(words)})"
-            # FTS5 ranks fastest alone (ORDER BY rank uses its own path): take the best
-            # SQLITE_CANDIDATES by relevance, then weigh recency and the team among those.
-            params["cand"] = SQLITE_CANDIDATES
             sql = (
-                "SELECT a.id FROM (SELECT rowid AS id, rank AS rel FROM search_fts "
-                "WHERE search_fts MATCH :q AND rank MATCH :weights ORDER BY rank LIMIT :cand) f "
-                f"JOIN articles a ON a.id = f.id WHERE 1 = 1{team_sql} "
-                "ORDER BY f.rel / (1.0 + ln(1.0 + max(0.0, julianday('now') - julianday(a.sort_at)) / :half)), "
-                "a.id DESC LIMIT :limit OFFSET :offset"
+                "SELECT a.id FROM search_fts JOIN articles a ON a.id = search_fts.rowid "
+                f"WHERE search_fts MATCH :q{team_sql} "
+                f"ORDER BY bm25(search_fts, {TITLE_WEIGHT}, 1.0, 1.0) "
+                "/ (1.0 + ln(1.0 + max(0.0, julianday('now') - julianday(a.sort_at)) / :half)), a.id DESC "
+                "LIMIT :limit OFFSET :offset"
             )
-            params["weights"] = f"bm25({TITLE_WEIGHT}, 1.0, 1.0)"
         else:
             params["q"] = " ".join(words)
             sql = (
