@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+RETENTION_SECONDS = 3600  # retention is in days: an hourly sweep is plenty
 SYNC_SECONDS = 30  # how soon a subscription made elsewhere gets its job in this process
 FIRST_PERIOD = timedelta(hours=24)  # a channel's first digest covers the last day
 JOB_PREFIX = "digest:"
@@ -136,6 +137,10 @@ class DigestScheduler:
             quiet.setLevel(logging.WARNING)
         subs = await self.sync()
         sched.add_job(self.sync, "interval", seconds=self.sync_seconds, id="digest-sync", coalesce=True)
+        if self.settings.retention_days:  # housekeeping rides on the one scheduler per deployment
+            sched.add_job(
+                self.purge, "interval", seconds=RETENTION_SECONDS, id="retention", next_run_time=self.clock()
+            )
         sched.start()
         for sub in subs:
             self._spawn(self._catch_up(sub))
@@ -159,6 +164,14 @@ class DigestScheduler:
         task = asyncio.ensure_future(coro)
         self._tasks.add(task)  # keep a reference: unreferenced tasks can be collected
         task.add_done_callback(self._tasks.discard)
+
+    async def purge(self) -> dict[str, int]:
+        """Retention (`NEWSBOT_RETENTION_DAYS`): delete shares and analyses older than the window."""
+        assert self.settings.retention_days is not None
+        counts = await self.store.purge(timedelta(days=self.settings.retention_days))
+        if any(counts.values()):
+            log.info("retention: deleted %s", ", ".join(f"{n} {k}" for k, n in counts.items() if n))
+        return counts
 
     # --- jobs --------------------------------------------------------------------------
     async def sync(self) -> list[Subscription]:

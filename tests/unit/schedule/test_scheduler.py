@@ -200,3 +200,26 @@ def test_pacer_keeps_a_second_between_posts_to_one_channel() -> None:
     now = [100.0]
     pacer = Pacer(per_channel=1.0, spacing=0.1, jitter=0, monotonic=lambda: now[0])
     assert [pacer.reserve(c) for c in ("A", "B", "A", "C", "A")] == [100.0, 100.1, 101.0, 101.1, 102.0]
+
+
+async def test_retention_sweep_runs_on_the_scheduler(store: Store, slack: FakeSlack) -> None:
+    """NEWSBOT_RETENTION_DAYS: shares older than the window go at the first sweep, recent ones stay."""
+    import asyncio
+    from datetime import UTC, datetime
+
+    now = datetime.now(UTC)
+    await shared(store, article("old", "An old story", "Archive"), Analysis(), ("C1", now - timedelta(days=400)))
+    await shared(store, article("new", "A new story", "Today"), Analysis(), ("C1", now - timedelta(days=1)))
+    assert len((await store.recent(team=TEAM, limit=10)).items) == 2
+
+    sched = make(store, slack, FakeClock(now), retention_days=30)
+    await sched.start()
+    try:
+        for _ in range(50):  # the sweep is scheduled for "now": give the loop a moment, bounded
+            if len((await store.recent(team=TEAM, limit=10)).items) == 1:
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        await sched.stop()
+    remaining = (await store.recent(team=TEAM, limit=10)).items
+    assert [h.title for h in remaining] == ["A new story"]
