@@ -87,7 +87,7 @@ def check_settings(settings: Settings) -> None:
             "Set them in the environment or in a .env file in the working directory.",
             f"No Slack app yet? {APPS_URL} → Create New App → From a manifest → paste manifest.yml.",
             f"Socket Mode instead of a public URL: set {APP_TOKEN_HELP}.",
-            "Details: docs/slack.md",
+            "Details: README.md, 'Running it in your workspace'.",
         ]
         raise ConfigError("\n".join(lines))
     if importlib.util.find_spec(settings.spacy_model) is None:
