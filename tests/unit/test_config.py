@@ -42,7 +42,7 @@ def test_invalid_value_is_one_readable_error(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("NEWSBOT_MAX_BYTES", "lots")
     with pytest.raises(ConfigError) as info:
         load_settings()
-    assert "max_bytes" in info.value.message
+    assert "NEWSBOT_MAX_BYTES" in info.value.message  # named as the user would set it
 
 
 def test_private_urls_are_refused_by_default(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
