@@ -123,7 +123,7 @@ async def analyze_files(targets: list[tuple[str, str]], want: int) -> list[tuple
     settings = load_settings()
     analyzer = Analyzer(settings.spacy_model, workers=1)
     await analyzer.start()
-    out = []
+    out: list[tuple[str, Any, Any]] = []
     try:
         for path, url in targets:
             if len(out) >= want:

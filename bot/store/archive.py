@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, delete, exists, func, insert, select, text, update
+from sqlalchemy import Table, delete, exists, func, insert, literal, select, text, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -70,19 +70,24 @@ def article_from_row(row: Any, url: str | None = None) -> Article:
 
 
 async def _article_id_for(conn: AsyncConnection, urls: list[str]) -> int | None:
-    row = (await conn.execute(select(articles.c.id).where(articles.c.canonical_url.in_(urls)))).first()
-    if row is None:
-        row = (await conn.execute(select(article_urls.c.article_id).where(article_urls.c.url.in_(urls)))).first()
-    return row[0] if row is not None else None
+    """The article any of `urls` reached (canonical URL first), in one round trip."""
+    by_canonical = select(articles.c.id.label("id"), literal(0).label("pref")).where(articles.c.canonical_url.in_(urls))
+    by_url = select(article_urls.c.article_id.label("id"), literal(1).label("pref")).where(article_urls.c.url.in_(urls))
+    both = union_all(by_canonical, by_url).subquery()
+    row = (await conn.execute(select(both.c.id).order_by(both.c.pref).limit(1))).first()
+    return int(row[0]) if row is not None else None
 
 
-async def _write_search(conn: AsyncConnection, article_id: int, article: Article, analysis: Analysis) -> None:
+async def _write_search(
+    conn: AsyncConnection, article_id: int, article: Article, analysis: Analysis, *, replace: bool
+) -> None:
     title = article.title or ""
     body = "\n\n".join(filter(None, [article.site_name, article.description, article.text]))
     themes = " ; ".join([t.label for t in analysis.themes] + [t.label for t in analysis.topics])
     params = {"id": article_id, "title": title, "body": body[:MAX_SEARCH_BODY_CHARS], "themes": themes}
     if conn.dialect.name == "sqlite":
-        await conn.execute(text("DELETE FROM search_fts WHERE rowid = :id"), {"id": article_id})
+        if replace:
+            await conn.execute(text("DELETE FROM search_fts WHERE rowid = :id"), {"id": article_id})
         await conn.execute(
             text("INSERT INTO search_fts (rowid, title, body, themes) VALUES (:id, :title, :body, :themes)"),
             params,
@@ -99,82 +104,119 @@ async def _write_search(conn: AsyncConnection, article_id: int, article: Article
     )
 
 
-async def _insert_or_get(conn: AsyncConnection, table: Table, name: str, key: str) -> int:
-    """Insert an entity unless a concurrent save just did; either way return its id."""
-    stmt = insert_ignore(conn, table, ["name_key"]).values(name=name, name_key=key).returning(table.c.id)
-    new = (await conn.execute(stmt)).scalar_one_or_none()
-    if new is not None:
-        return int(new)
-    return int((await conn.execute(select(table.c.id).where(table.c.name_key == key))).scalar_one())
+async def _ensure_entities(
+    conn: AsyncConnection, table: Table, names: dict[str, str]
+) -> tuple[dict[str, int], set[str]]:
+    """Ids of entities by name_key (`names`: key -> name to create it under), creating the
+    missing ones in one multi-row insert. Returns (ids, keys that were missing).
 
-
-async def _org_id(conn: AsyncConnection, name: str, aliases: tuple[str, ...]) -> int:
-    keys = {codec.org_key(a): a for a in (*aliases, name) if a.strip()}
-    own = codec.org_key(name)
-    rows = (await conn.execute(select(org_aliases).where(org_aliases.c.alias_key.in_(list(keys))))).all()
-    by_key = {r.alias_key: r.org_id for r in rows}
-    org_id = by_key.get(own) or next(iter(by_key.values()), None)
-    if org_id is None:
-        if name[:4].lower() == "the ":
-            name = name[4:]
-        org_id = await _insert_or_get(conn, organizations, name, own)
-    missing = [{"alias_key": k, "alias": a, "org_id": org_id} for k, a in keys.items() if k not in by_key]
+    Rows go in sorted key order, so concurrent PostgreSQL saves lock them in the same order
+    and cannot deadlock; a key a concurrent save inserted first is read back afterwards.
+    """
+    if not names:
+        return {}, set()
+    keys = sorted(names)
+    found = select(table.c.id, table.c.name_key).where(table.c.name_key.in_(keys))
+    ids = {r.name_key: int(r.id) for r in (await conn.execute(found)).all()}
+    missing = [k for k in keys if k not in ids]
     if missing:
-        await conn.execute(insert_ignore(conn, org_aliases, ["alias_key"]), missing)
-    return int(org_id)
+        stmt = insert_ignore(conn, table, ["name_key"]).values([{"name": names[k], "name_key": k} for k in missing])
+        ids.update({r.name_key: int(r.id) for r in (await conn.execute(stmt.returning(table.c.id, table.c.name_key)))})
+        lost = [k for k in missing if k not in ids]
+        if lost:
+            raced = select(table.c.id, table.c.name_key).where(table.c.name_key.in_(lost))
+            ids.update({r.name_key: int(r.id) for r in (await conn.execute(raced)).all()})
+    return ids, set(missing)
 
 
-async def _person_id(conn: AsyncConnection, name: str) -> int:
-    key = codec.name_key(name)
-    row = (await conn.execute(select(people.c.id).where(people.c.name_key == key))).first()
-    if row is not None:
-        return int(row[0])
-    person_id = await _insert_or_get(conn, people, name, key)
-    await conn.execute(
-        insert_ignore(conn, person_aliases, ["alias_key", "person_id"]),
-        [{"alias_key": k, "person_id": person_id} for k in codec.person_keys(name)],
-    )
-    return int(person_id)
+async def _save_orgs(conn: AsyncConnection, article_id: int, analysis_id: int, analysis: Analysis) -> None:
+    """Organizations resolve through their aliases: one org whose name or any alias is already
+    known becomes that organization (its own name first), and its new aliases point there."""
+    orgs = sorted(analysis.organizations, key=lambda o: codec.org_key(o.name))
+    if not orgs:
+        return
+    org_keys = [{codec.org_key(a): a for a in (*o.aliases, o.name) if a.strip()} for o in orgs]
+    every = sorted({k for keys in org_keys for k in keys})
+    rows = (await conn.execute(select(org_aliases).where(org_aliases.c.alias_key.in_(every)))).all()
+    known = {r.alias_key for r in rows}
+    # alias key -> ("id", org id) when stored, ("new", name key) for an org this save creates;
+    # filled in order, so a later org sharing an alias with an earlier new one joins it.
+    owner: dict[str, tuple[str, Any]] = {r.alias_key: ("id", r.org_id) for r in rows}
+    new_names: dict[str, str] = {}
+    resolved: list[tuple[str, Any]] = []
+    for org, keys in zip(orgs, org_keys, strict=True):
+        own = codec.org_key(org.name)
+        ref = owner.get(own) or next((owner[k] for k in keys if k in owner), None)
+        if ref is None:
+            name = org.name[4:] if org.name[:4].lower() == "the " else org.name
+            new_names.setdefault(own, name)
+            ref = ("new", own)
+        for k in keys:
+            owner.setdefault(k, ref)
+        resolved.append(ref)
+    created, _ = await _ensure_entities(conn, organizations, new_names)
 
+    def org_id(ref: tuple[str, Any]) -> int:
+        return int(ref[1]) if ref[0] == "id" else created[ref[1]]
 
-async def _save_entities(conn: AsyncConnection, article_id: int, analysis_id: int, analysis: Analysis) -> None:
-    org_counts: dict[int, int] = {}
-    for org in sorted(analysis.organizations, key=lambda o: codec.org_key(o.name)):
-        oid = await _org_id(conn, org.name, org.aliases)
-        org_counts[oid] = org_counts.get(oid, 0) + org.mentions
-    if org_counts:
+    aliases = {k: a for keys in org_keys for k, a in keys.items() if k not in known}
+    if aliases:
         await conn.execute(
-            insert(org_mentions),
-            [
-                {"analysis_id": analysis_id, "org_id": o, "article_id": article_id, "mentions": n}
-                for o, n in org_counts.items()
-            ],
+            insert_ignore(conn, org_aliases, ["alias_key"]),
+            [{"alias_key": k, "alias": aliases[k], "org_id": org_id(owner[k])} for k in sorted(aliases)],
         )
+    counts: dict[int, int] = {}
+    for org, ref in zip(orgs, resolved, strict=True):
+        oid = org_id(ref)
+        counts[oid] = counts.get(oid, 0) + org.mentions
+    await conn.execute(
+        insert(org_mentions),
+        [{"analysis_id": analysis_id, "org_id": o, "article_id": article_id, "mentions": n} for o, n in counts.items()],
+    )
 
-    # People: those NER found plus every named speaker; a speaker given by surname only
-    # ("Doty said") is the article's person with that surname when there is exactly one.
-    person_rows: dict[int, dict[str, Any]] = {}
-    key_to_person: dict[str, int | None] = {}
-    pid: int | None
-    for person in sorted(analysis.people, key=lambda p: codec.name_key(p.name)):
-        pid = await _person_id(conn, person.name)
-        r = person_rows.setdefault(pid, {"title": person.title, "mentions": 0, "quoted": False})
-        r["mentions"] += person.mentions
-        r["quoted"] = r["quoted"] or person.quoted
+
+async def _save_people(conn: AsyncConnection, article_id: int, analysis_id: int, analysis: Analysis) -> None:
+    """People: those NER found plus every named speaker; a speaker given by surname only
+    ("Doty said") is the article's person with that surname when there is exactly one."""
+    people_sorted = sorted(analysis.people, key=lambda p: codec.name_key(p.name))
+    names: dict[str, str] = {}  # name key -> name to create the person under
+    key_to_person: dict[str, str | None] = {}  # full name or surname -> name key (None: ambiguous)
+    for person in people_sorted:
+        nk = codec.name_key(person.name)
+        names.setdefault(nk, person.name)
         for k in codec.person_keys(person.name):
-            key_to_person[k] = pid if key_to_person.get(k, pid) == pid else None  # ambiguous -> None
-    quote_rows = []
-    for pos, q in enumerate(analysis.quotes):
-        pid = None
+            key_to_person[k] = nk if key_to_person.get(k, nk) == nk else None
+    speakers: list[str | None] = []
+    for q in analysis.quotes:
+        speaker: str | None = None
         if q.speaker and q.speaker.strip():
             skey = codec.name_key(q.speaker)
-            pid = key_to_person.get(skey)
-            if pid is None and skey not in key_to_person:
-                pid = await _person_id(conn, q.speaker)
-                key_to_person[skey] = pid
-            if pid is not None:
-                r = person_rows.setdefault(pid, {"title": q.speaker_title, "mentions": 1, "quoted": True})
-                r["quoted"] = True
+            speaker = key_to_person.get(skey)
+            if speaker is None and skey not in key_to_person:
+                names.setdefault(skey, q.speaker)
+                key_to_person[skey] = speaker = skey
+        speakers.append(speaker)
+    ids, created = await _ensure_entities(conn, people, names)
+    if created:
+        await conn.execute(
+            insert_ignore(conn, person_aliases, ["alias_key", "person_id"]),
+            sorted(
+                ({"alias_key": k, "person_id": ids[nk]} for nk in created for k in codec.person_keys(names[nk])),
+                key=lambda r: (r["alias_key"], r["person_id"]),
+            ),
+        )
+    person_rows: dict[int, dict[str, Any]] = {}
+    for person in people_sorted:
+        r = person_rows.setdefault(
+            ids[codec.name_key(person.name)], {"title": person.title, "mentions": 0, "quoted": False}
+        )
+        r["mentions"] += person.mentions
+        r["quoted"] = r["quoted"] or person.quoted
+    quote_rows = []
+    for pos, (q, who) in enumerate(zip(analysis.quotes, speakers, strict=True)):
+        pid = ids[who] if who is not None else None
+        if pid is not None:
+            person_rows.setdefault(pid, {"title": q.speaker_title, "mentions": 1, "quoted": True})["quoted"] = True
         quote_rows.append(
             {
                 "analysis_id": analysis_id,
@@ -200,6 +242,73 @@ async def _save_entities(conn: AsyncConnection, article_id: int, analysis_id: in
         await conn.execute(insert(quotes), quote_rows)
 
 
+async def _save_entities(conn: AsyncConnection, article_id: int, analysis_id: int, analysis: Analysis) -> None:
+    """Organizations, people, mentions and quotes in a bounded number of statements (about eight,
+    however many entities): each is a round trip, and a SQLite save holds the one write lock."""
+    await _save_orgs(conn, article_id, analysis_id, analysis)
+    await _save_people(conn, article_id, analysis_id, analysis)
+
+
+async def _save_article(conn: AsyncConnection, url: str, article: Article, analysis: Analysis, version: str) -> int:
+    canonical = article.canonical_url or url
+    now = utcnow()
+    values = {
+        "canonical_url": canonical,
+        "title": article.title,
+        "site_name": article.site_name,
+        "authors": list(article.authors),
+        "published": article.published,
+        "language": article.language,
+        "description": article.description,
+        "paragraphs": list(article.paragraphs),
+        "word_count": article.word_count,
+        "updated_at": now,
+    }
+    published = parse_published(article.published)
+    url_keys = list(dict.fromkeys(u for u in (url, canonical, article.url) if u))
+    article_id = await _article_id_for(conn, url_keys)
+    is_new = article_id is None
+    if article_id is None:
+        stmt = insert(articles).values(**values, sort_at=published or now, first_seen_at=now)
+        article_id = int((await conn.execute(stmt.returning(articles.c.id))).scalar_one())
+    else:
+        if published is not None:
+            values["sort_at"] = published
+        values.pop("canonical_url")  # keep the first canonical: other rows may point to it
+    await conn.execute(
+        insert_ignore(conn, article_urls, ["url"]), [{"url": u, "article_id": article_id} for u in url_keys]
+    )
+    analysis_id = (
+        await conn.execute(
+            insert(analyses)
+            .values(
+                article_id=article_id, analyzer_version=version, created_at=now, data=codec.analysis_to_json(analysis)
+            )
+            .returning(analyses.c.id)
+        )
+    ).scalar_one()
+    latest = {"latest_analysis_id": analysis_id}
+    await conn.execute(
+        update(articles).where(articles.c.id == article_id).values(**(latest if is_new else {**values, **latest}))
+    )
+    await _save_entities(conn, article_id, analysis_id, analysis)
+    await _write_search(conn, article_id, article, analysis, replace=not is_new)
+    return article_id
+
+
+async def _insert_share(conn: AsyncConnection, article_id: int, share: Share) -> None:
+    values = {
+        "article_id": article_id,
+        "team": share.team,
+        "channel": share.channel,
+        "message_ts": share.message_ts,
+        "thread_ts": share.thread_ts,
+        "user": share.user,
+        "shared_at": share_time(share),
+    }
+    await conn.execute(insert_ignore(conn, shares, ["team", "channel", "message_ts", "article_id"]), values)
+
+
 class ArchiveMixin:
     _engine: AsyncEngine
 
@@ -207,62 +316,26 @@ class ArchiveMixin:
         self, url: str, article: Article, analysis: Analysis, *, analyzer_version: str = ANALYZER_VERSION
     ) -> int:
         """Upsert the article on its canonical URL and store `analysis` as a new version."""
+        return await self._save(url, article, analysis, None, analyzer_version)
+
+    async def save_and_share(
+        self, url: str, article: Article, analysis: Analysis, share: Share, *, analyzer_version: str = ANALYZER_VERSION
+    ) -> int:
+        """`save_article` and `record_share` in one write transaction (one turn at the write lock)."""
+        return await self._save(url, article, analysis, share, analyzer_version)
+
+    async def _save(self, url: str, article: Article, analysis: Analysis, share: Share | None, version: str) -> int:
         for attempt in (1, 2):
             try:
-                return await self._save_article(url, article, analysis, analyzer_version)
+                async with write_tx(self._engine) as conn:
+                    article_id = await _save_article(conn, url, article, analysis, version)
+                    if share is not None:
+                        await _insert_share(conn, article_id, share)
+                return article_id
             except IntegrityError:  # a concurrent save of the same article won the insert
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
-
-    async def _save_article(self, url: str, article: Article, analysis: Analysis, version: str) -> int:
-        canonical = article.canonical_url or url
-        now = utcnow()
-        values = {
-            "canonical_url": canonical,
-            "title": article.title,
-            "site_name": article.site_name,
-            "authors": list(article.authors),
-            "published": article.published,
-            "language": article.language,
-            "description": article.description,
-            "paragraphs": list(article.paragraphs),
-            "word_count": article.word_count,
-            "updated_at": now,
-        }
-        published = parse_published(article.published)
-        url_keys = list(dict.fromkeys(u for u in (url, canonical, article.url) if u))
-        async with write_tx(self._engine) as conn:
-            article_id = await _article_id_for(conn, url_keys)
-            if article_id is None:
-                stmt = insert(articles).values(**values, sort_at=published or now, first_seen_at=now)
-                article_id = (await conn.execute(stmt.returning(articles.c.id))).scalar_one()
-            else:
-                if published is not None:
-                    values["sort_at"] = published
-                values.pop("canonical_url")  # keep the first canonical: other rows may point to it
-                await conn.execute(update(articles).where(articles.c.id == article_id).values(**values))
-            await conn.execute(
-                insert_ignore(conn, article_urls, ["url"]), [{"url": u, "article_id": article_id} for u in url_keys]
-            )
-            analysis_id = (
-                await conn.execute(
-                    insert(analyses)
-                    .values(
-                        article_id=article_id,
-                        analyzer_version=version,
-                        created_at=now,
-                        data=codec.analysis_to_json(analysis),
-                    )
-                    .returning(analyses.c.id)
-                )
-            ).scalar_one()
-            await conn.execute(
-                update(articles).where(articles.c.id == article_id).values(latest_analysis_id=analysis_id)
-            )
-            await _save_entities(conn, article_id, analysis_id, analysis)
-            await _write_search(conn, article_id, article, analysis)
-        return int(article_id)
 
     async def fresh_article(
         self, url: str, max_age: timedelta, *, analyzer_version: str | None = ANALYZER_VERSION
@@ -309,17 +382,8 @@ class ArchiveMixin:
 
     async def record_share(self, article_id: int, share: Share) -> None:
         """Remember who shared the article where and when (idempotent per message)."""
-        values = {
-            "article_id": article_id,
-            "team": share.team,
-            "channel": share.channel,
-            "message_ts": share.message_ts,
-            "thread_ts": share.thread_ts,
-            "user": share.user,
-            "shared_at": share_time(share),
-        }
         async with write_tx(self._engine) as conn:
-            await conn.execute(insert_ignore(conn, shares, ["team", "channel", "message_ts", "article_id"]), values)
+            await _insert_share(conn, article_id, share)
 
     async def purge(self, older_than: timedelta | datetime) -> dict[str, int]:
         """Retention: delete shares and finished jobs older than the cutoff, analyses older than

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import text
 
 from bot.models import Analysis, Article, Organization, Person, Quote, Share, Theme
 from bot.store import Store
@@ -129,5 +132,105 @@ async def test_purge_keeps_latest_analysis_of_a_kept_article(database_url: str) 
         assert (counts["analyses"], counts["articles"]) == (1, 0)
         got = await store.get_article(aid)
         assert got is not None and got.analysis.summary == ("v2",)
+    finally:
+        await store.close()
+
+
+async def test_save_and_share_is_one_save_plus_its_share(database_url: str) -> None:
+    store = await Store.open(database_url)
+    try:
+        aid = await store.save_and_share(URL, ARTICLE, ANALYSIS, SHARE)
+        assert await store.save_and_share(URL, ARTICLE, ANALYSIS, SHARE) == aid  # redelivered: same article
+        got = await store.fresh_article(CANON, timedelta(hours=1))
+        assert got is not None and got.article_id == aid and got.analysis == ANALYSIS
+        assert got.first_share is not None and (got.first_share.channel, got.first_share.user) == ("C1", "U1")
+        assert [h.article_id for h in (await store.recent(team="T1")).items] == [aid]  # one share, not two
+        assert len((await store.quotes_by("Doty")).items) == 1
+    finally:
+        await store.close()
+
+
+async def test_entities_in_one_save_resolve_through_shared_aliases(database_url: str) -> None:
+    # the same organization under its name with an alias and under the alias alone; a speaker
+    # named by surname only who is the article's one person of that surname
+    analysis = Analysis(
+        quotes=(Quote("Prices fell.", "Murphy"), Quote("Supply is short.", "Jane Roe")),
+        organizations=(
+            Organization("the Association for Accessible Medicines", ("AAM",), mentions=2),
+            Organization("AAM", mentions=3),
+            Organization("Food and Drug Administration", ("FDA",)),
+        ),
+        people=(Person("John Murphy", title="CEO"), Person("Ann Lee")),
+    )
+    store = await Store.open(database_url)
+    try:
+        aid = await store.save_article(URL, ARTICLE, analysis)
+        # one organization, whichever of its names was stored first ("AAM": keys go in sorted order)
+        reports = [await store.org_report(n) for n in ("AAM", "Association for Accessible Medicines")]
+        assert reports[0] is not None and reports[1] is not None
+        assert reports[0].name == reports[1].name and reports[0].aliases == reports[1].aliases
+        assert {reports[0].name, *reports[0].aliases} == {"AAM", "the Association for Accessible Medicines"}
+        assert reports[0].article_count == 1
+        fda = await store.org_report("fda")
+        assert fda is not None and fda.name == "Food and Drug Administration"
+        murphy = (await store.quotes_by("John Murphy")).items
+        assert [h.quote.text for h in murphy] == ["Prices fell."]
+        assert [h.quote.text for h in (await store.quotes_by("Roe")).items] == ["Supply is short."]  # a new person
+        # a second article reuses the stored entities rather than creating twins
+        other = dataclasses.replace(ARTICLE, url="https://news.example/2", canonical_url="https://news.example/2")
+        again = Analysis(organizations=(Organization("AAM"),), quotes=(Quote("More.", "John Murphy"),))
+        assert await store.save_article(other.url, other, again) != aid
+        report = await store.org_report("the association for accessible medicines")
+        assert report is not None and report.article_count == 2
+        assert len((await store.quotes_by("Murphy")).items) == 2
+    finally:
+        await store.close()
+
+
+async def test_a_save_takes_a_bounded_number_of_statements(database_url: str) -> None:
+    from sqlalchemy import event
+
+    many = Analysis(
+        quotes=tuple(Quote(f"Said {i}.", f"Speaker{i} Person{i}") for i in range(30)),
+        organizations=tuple(Organization(f"Org {i}", (f"O{i}",)) for i in range(30)),
+        people=tuple(Person(f"Person{i} Name{i}") for i in range(30)),
+    )
+    store = await Store.open(database_url)
+    statements: list[str] = []
+    event.listen(store._engine.sync_engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    try:
+        await store.save_and_share(URL, ARTICLE, many, SHARE)
+        # 30 organizations, 60 people and 30 quotes: each kind in one or two statements, not one per entity
+        assert len(statements) <= 20, statements
+        got = await store.fresh_article(URL, timedelta(hours=1))
+        assert got is not None and got.analysis == many
+        assert len((await store.quotes_by("Person7")).items) == 1
+        assert (await store.org_report("O29")) is not None
+    finally:
+        await store.close()
+
+
+async def test_concurrent_saves_sharing_entities_neither_deadlock_nor_duplicate(database_url: str) -> None:
+    orgs = [Organization(f"Agency {c}", (f"AG{c}",)) for c in "ABCDEFGH"]
+    names = [Person(f"Pat {c}ardy") for c in "ABCDEFGH"]
+    store = await Store.open(database_url)
+    try:
+
+        async def save(i: int) -> int:
+            # every save names the same entities, each in its own order
+            order = orgs[i % 8 :] + orgs[: i % 8]
+            analysis = Analysis(organizations=tuple(reversed(order) if i % 2 else order), people=tuple(names[::-1]))
+            url = f"https://news.example/c{i}"
+            art = dataclasses.replace(ARTICLE, url=url, canonical_url=url)
+            return await store.save_and_share(url, art, analysis, dataclasses.replace(SHARE, message_ts=f"{i}.1"))
+
+        ids = await asyncio.wait_for(asyncio.gather(*(save(i) for i in range(12))), timeout=60)
+        assert len(set(ids)) == 12
+        for org in orgs:
+            report = await store.org_report(org.aliases[0])
+            assert report is not None and report.name == org.name and report.article_count == 12
+        async with store._engine.connect() as conn:
+            assert (await conn.execute(text("SELECT count(*) FROM people"))).scalar_one() == 8
+            assert (await conn.execute(text("SELECT count(*) FROM organizations"))).scalar_one() == 8
     finally:
         await store.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -64,7 +65,7 @@ async def test_unfinished_jobs_survive_restart_and_stale_claims_expire(database_
         await store.close()
 
 
-async def test_sqlite_relative_path_creates_data_dir(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+async def test_sqlite_relative_path_creates_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     store = await Store.open("sqlite+aiosqlite:///data/newsbot.db")
     try:
