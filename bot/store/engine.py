@@ -3,11 +3,20 @@
 SQLite gets WAL (readers never wait for the writer), foreign keys, a busy timeout, and
 `BEGIN IMMEDIATE` for write transactions: a deferred transaction that reads and then writes can
 fail at once with SQLITE_BUSY when another writer got there first; IMMEDIATE waits its turn.
+
+SQLite has one writer at a time, and its busy handler is neither fair nor prompt (a waiting
+writer sleeps and retries, up to 100 ms a nap). So within a process, SQLite writers queue on a
+`WriteGate` first: first come, first served, urgent ones (a Slack ack waits on them) ahead of
+the rest. busy_timeout still covers writers in other processes.
 """
 
 from __future__ import annotations
 
+import asyncio
+import heapq
+import itertools
 import math
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -23,6 +32,54 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 15_000  # a write waits this long for another writer before failing
 _IMMEDIATE = "newsbot_immediate"
 MIGRATION_LOCK_KEY = 0x6E657773  # "news": any constant shared by all Newsbot instances
+
+
+class WriteGate:
+    """An asyncio lock whose waiters are served urgent first, then in arrival order.
+
+    Waiters are futures of the running loop, so one gate serves whichever loop uses it.
+    """
+
+    def __init__(self) -> None:
+        self._held = False
+        self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []  # (0 urgent | 1, seq, fut)
+        self._seq = itertools.count()
+
+    async def acquire(self, *, urgent: bool = False) -> None:
+        if not self._held:  # release() empties the queue before it lets go, so nobody waits
+            self._held = True
+            return
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiters, (0 if urgent else 1, next(self._seq), fut))
+        try:
+            await fut
+        except asyncio.CancelledError:
+            if fut.done() and not fut.cancelled():  # handed the gate just as we were cancelled
+                self.release()
+            raise
+
+    def release(self) -> None:
+        """Hand the gate to the next live waiter (it stays held across the hand-over)."""
+        while self._waiters:
+            *_, fut = heapq.heappop(self._waiters)
+            if not fut.done():
+                fut.set_result(None)
+                return
+        self._held = False
+
+
+_gates: weakref.WeakKeyDictionary[Any, WriteGate] = weakref.WeakKeyDictionary()
+
+
+def write_gate(engine: AsyncEngine) -> WriteGate | None:
+    """The engine's in-process writer queue (SQLite only; PostgreSQL has row locks)."""
+    if engine.dialect.name != "sqlite":
+        return None
+    sync = engine.sync_engine
+    gate = _gates.get(sync)
+    if gate is None:
+        gate = _gates[sync] = WriteGate()
+    return gate
 
 
 def prepare_sqlite_path(database_url: str) -> None:
@@ -63,12 +120,24 @@ def create_engine(database_url: str) -> AsyncEngine:
 
 
 @asynccontextmanager
-async def write_tx(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    """A transaction that will write (IMMEDIATE on SQLite; plain elsewhere)."""
-    async with engine.connect() as conn:
-        conn = await conn.execution_options(**{_IMMEDIATE: True})
-        async with conn.begin():
-            yield conn
+async def write_tx(engine: AsyncEngine, *, urgent: bool = False) -> AsyncIterator[AsyncConnection]:
+    """A transaction that will write (IMMEDIATE on SQLite; plain elsewhere).
+
+    On SQLite it first waits its turn at the engine's `WriteGate` (before taking a pooled
+    connection, so queued writers hold none); `urgent` is for short writes someone is waiting
+    on, such as queueing a job before Slack's ack.
+    """
+    gate = write_gate(engine)
+    if gate is not None:
+        await gate.acquire(urgent=urgent)
+    try:
+        async with engine.connect() as conn:
+            conn = await conn.execution_options(**{_IMMEDIATE: True})
+            async with conn.begin():
+                yield conn
+    finally:
+        if gate is not None:
+            gate.release()
 
 
 def _upgrade(connection: Connection) -> None:

@@ -48,7 +48,7 @@ class JobsMixin:
             "attempts": 0,
             "created_at": utcnow(),
         }
-        async with write_tx(self._engine) as conn:
+        async with write_tx(self._engine, urgent=True) as conn:  # Slack's ack waits on this
             stmt = insert_ignore(conn, jobs, ["team", "channel", "message_ts", "url"])
             row = (await conn.execute(stmt.values(**values).returning(*jobs.c))).first()
         return _job(row) if row is not None else None
