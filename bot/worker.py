@@ -174,8 +174,7 @@ class Worker:
         if report.failure is not None:
             return None, None, None, report.failure
         assert report.article is not None and report.analysis is not None
-        article_id = await self._store.save_article(job.url, report.article, report.analysis)
-        await self._store.record_share(article_id, job.share)
+        await self._store.save_and_share(job.url, report.article, report.analysis, job.share)
         return report.article, report.analysis, None, None
 
     async def _prior(self, first: Share | None, share: Share) -> PriorShare | None:
