@@ -16,9 +16,10 @@ import threading
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from bot.errors import AnalysisError, NewsbotError
+from bot.errors import AnalysisError, ModelError, NewsbotError
 from bot.extract import extract_article
 from bot.models import Analysis, Article, Failure, Page, Report
 
@@ -120,6 +121,9 @@ class Analyzer:
 
     async def start(self) -> None:
         """Start the workers and wait until every one has its pipeline loaded."""
+        from bot.analysis.nlp import check_model
+
+        check_model(self.model)  # a clear ModelError here beats a BrokenProcessPool later
         # spawn, not fork: forking a process that runs an event loop and threads is unsafe.
         ctx = multiprocessing.get_context("spawn")
         self._pool = ProcessPoolExecutor(
@@ -128,6 +132,9 @@ class Analyzer:
         loop = asyncio.get_running_loop()
         try:
             await asyncio.gather(*(loop.run_in_executor(self._pool, _ping) for _ in range(self.workers)))
+        except BrokenProcessPool as exc:
+            self.close()
+            raise ModelError(f"the analysis processes could not load spaCy pipeline {self.model!r}") from exc
         except Exception:
             self.close()
             raise

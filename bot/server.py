@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib.util
 import logging
 import os
 import signal
@@ -24,9 +23,10 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.analysis.nlp import check_model
 from bot.config import Settings
 from bot.deps import Deps
-from bot.errors import ConfigError, ModelError
+from bot.errors import ConfigError
 from bot.fetch import Fetcher, FetchLimits
 from bot.models import Job
 from bot.pipeline import Analyzer
@@ -90,11 +90,7 @@ def check_settings(settings: Settings) -> None:
             "Details: README.md, 'Running it in your workspace'.",
         ]
         raise ConfigError("\n".join(lines))
-    if importlib.util.find_spec(settings.spacy_model) is None:
-        raise ModelError(
-            f"the spaCy model package {settings.spacy_model!r} is not installed "
-            "(run `make install`, or set NEWSBOT_SPACY_MODEL)"
-        )
+    check_model(settings.spacy_model)  # before listening: a bad pipeline is a start-up error
 
 
 # --- building ---------------------------------------------------------------------------
