@@ -42,9 +42,9 @@ class Row:
     """One line of a suite's table."""
 
     metric: str
-    precision: float
-    recall: float
-    f1: float
+    precision: float | None  # None for single-figure rows (accuracy, counts)
+    recall: float | None
+    f1: float  # or the single figure
     counts: str = ""  # e.g. "tp=120 fp=8 fn=11"
     anchor: str = ""  # the published / measured figure to beat
     target: float | None = None  # F1 (or accuracy) we aim for
@@ -53,6 +53,11 @@ class Row:
     def from_prf(cls, metric: str, prf: PRF, anchor: str = "", target: float | None = None) -> Row:
         counts = f"tp={prf.tp:g} fp={prf.fp:g} fn={prf.fn:g}"
         return cls(metric, prf.precision, prf.recall, prf.f1, counts, anchor, target)
+
+    @classmethod
+    def single(cls, metric: str, value: float, counts: str = "", anchor: str = "", target: float | None = None) -> Row:
+        """A row with one figure (an accuracy, a count): shown in the F1 column, P and R left blank."""
+        return cls(metric, None, None, value, counts, anchor, target)
 
 
 @dataclass
@@ -84,8 +89,8 @@ class SuiteResult:
             "rows": [
                 {
                     "metric": r.metric,
-                    "precision": round(r.precision, 4),
-                    "recall": round(r.recall, 4),
+                    "precision": None if r.precision is None else round(r.precision, 4),
+                    "recall": None if r.recall is None else round(r.recall, 4),
                     "f1": round(r.f1, 4),
                     "counts": r.counts,
                     "anchor": r.anchor,

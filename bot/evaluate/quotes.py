@@ -141,7 +141,7 @@ def score_doc(
 
 def _acc_row(metric: str, right: int, total: int, anchor: str = "", target: float | None = None) -> Row:
     acc = right / total if total else 0.0
-    return Row(metric, acc, acc, acc, f"right={right} of {total}", anchor, target)
+    return Row.single(metric, acc, f"right={right} of {total}", anchor, target)
 
 
 def _ggt(ctx: EvalContext, notes: list[str]) -> tuple[list[Row], list[Worst], int, float]:

@@ -43,6 +43,10 @@ def find_shared(explicit: str | None) -> Path | None:
     return None
 
 
+def _num(x: float | None) -> str:
+    return "     —" if x is None else f"{x:6.3f}"
+
+
 def format_table(result: SuiteResult) -> str:
     lines = [
         f"== {result.suite}: {result.docs} docs, {result.ms_per_doc:.1f} ms/doc",
@@ -51,7 +55,7 @@ def format_table(result: SuiteResult) -> str:
     for r in result.rows:
         target = "" if r.target is None else f"{r.target:.2f}" + ("✓" if r.f1 >= r.target else "✗")
         lines.append(
-            f"  {r.metric:34} {r.precision:6.3f} {r.recall:6.3f} {r.f1:6.3f}  {target:>6}  {r.counts:28} {r.anchor}"
+            f"  {r.metric:34} {_num(r.precision)} {_num(r.recall)} {r.f1:6.3f}  {target:>6}  {r.counts:28} {r.anchor}"
         )
     if result.worst:
         lines.append("  worst documents:")

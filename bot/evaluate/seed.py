@@ -28,7 +28,7 @@ TOP_THEMES = 10  # themes a reader sees; gold themes must be covered among these
 
 def _acc(metric: str, right: int, total: int) -> Row:
     acc = right / total if total else 0.0
-    return Row(metric, acc, acc, acc, f"right={right} of {total}", "", 1.0)
+    return Row.single(metric, acc, f"right={right} of {total}", "", 1.0)
 
 
 def score_article(gold: dict[str, Any], article: Article, analysis: Analysis) -> dict[str, tuple[int, int] | PRF]:

@@ -21,7 +21,7 @@ from typing import Any
 
 from bot.analysis import keyphrases, topics
 from bot.config import REPO_ROOT
-from bot.evaluate.metrics import PRF, Row, SuiteResult, Worst, f1
+from bot.evaluate.metrics import PRF, Row, SuiteResult, Worst
 
 K = 10
 TOP_THEMES = 8
@@ -168,8 +168,8 @@ def run(ctx: Any) -> SuiteResult:
         Row.from_prf(f"DUC-2001 key phrases F1@{K}", total, "textacy sCAKE .263 (sm), YAKE .146", 0.28),
     ]
     macro_f1 = sum(macro) / len(macro) if macro else 0.0
-    rows.append(Row(f"DUC-2001 macro F1@{K}", 0.0, 0.0, macro_f1, f"docs={len(docs)}"))
-    rows.append(Row(f"near-duplicate pairs in top {TOP_THEMES}", 0.0, 0.0, float(near_dups), "target 0"))
+    rows.append(Row.single(f"DUC-2001 macro F1@{K}", macro_f1, f"docs={len(docs)}"))
+    rows.append(Row.single(f"near-duplicate pairs in top {TOP_THEMES}", float(near_dups), "target 0"))
     notes = [f"themes+topics alone: {1000 * theme_seconds / max(1, len(docs)):.1f} ms/doc (after parsing)"]
 
     if IPTC_LABELS.exists():
@@ -182,7 +182,7 @@ def run(ctx: Any) -> SuiteResult:
         labels = [c.label for c in keyphrases.extract(doc, TOP_THEMES, themes=True)]
         missing = seed_coverage(labels, gold)
         covered = len(gold) - len(missing)
-        rows.append(Row("seed article gold themes covered", 0.0, 0.0, covered / len(gold), f"{covered}/{len(gold)}"))
+        rows.append(Row.single("seed article gold themes covered", covered / len(gold), f"{covered}/{len(gold)}"))
         notes.append(f"seed themes: {labels}; missing: {missing}")
     return SuiteResult("themes", len(docs), seconds, rows, worst[:5], notes)
 
@@ -202,4 +202,4 @@ def _iptc_row(nlp: Any, shared: Path, others: list[str], notes: list[str]) -> Ro
                 notes.append(f"IPTC miss {doc_id[:12]}: gold {sorted(gold)} ours {[t.label for t in found]}")
     acc = correct / len(items) if items else 0.0
     notes.append(f"IPTC top-level set P/R/F1 {prf.precision:.2f}/{prf.recall:.2f}/{prf.f1:.2f}")
-    return Row("IPTC top-1 accuracy (top level)", acc, acc, f1(acc, acc), f"n={len(items)} correct={correct}", "", 0.7)
+    return Row.single("IPTC top-1 accuracy (top level)", acc, f"n={len(items)} correct={correct}", "", 0.7)
