@@ -175,7 +175,7 @@ shares = Table(
     "shares",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
     Column("team", String(32), nullable=False),
     Column("channel", String(32), nullable=False),
     Column("message_ts", String(32), nullable=False),
@@ -183,6 +183,8 @@ shares = Table(
     Column("user", String(32)),
     Column("shared_at", UTCDateTime, nullable=False, index=True),
     UniqueConstraint("team", "channel", "message_ts", "article_id"),
+    # "was it shared in this team": one probe per candidate article (search, quotes, orgs)
+    Index("ix_shares_article_id_team", "article_id", "team"),
 )
 
 jobs = Table(
