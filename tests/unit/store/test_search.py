@@ -196,19 +196,23 @@ async def test_team_scope_probes_each_candidate_not_every_team_share(sqlite_url:
     from sqlalchemy import event
 
     store = await Store.open(sqlite_url)
-    statements: list[tuple[str, Any]] = []
+    seen: list[tuple[str, Any]] = []
+
+    def record(_conn: Any, _cursor: Any, sql: str, params: Any, *_rest: Any) -> None:
+        seen.append((sql, params))
+
     try:
         await _seed_small(store)
-        event.listen(store._engine.sync_engine, "before_cursor_execute", lambda *a: statements.append((a[2], a[3])))
+        event.listen(store._engine.sync_engine, "before_cursor_execute", record)
         await store.search("hospital budget", team="T1")
         await store.theme("infrastructure", team="T1")
         await store.quotes_by("Lee", team="T1")
-        statements = [s for s in statements if "shares" in s[0]]
+        event.remove(store._engine.sync_engine, "before_cursor_execute", record)
+        statements = [s for s in seen if "shares" in s[0]]
         assert statements
         async with store._engine.connect() as conn:
-            raw = await conn.get_raw_connection()
             for sql, params in statements:
-                plan = [r[3] for r in await raw.driver_connection.execute_fetchall(f"EXPLAIN QUERY PLAN {sql}", params)]
+                plan = [r.detail for r in (await conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)).all()]
                 on_shares = [p for p in plan if " s " in f" {p} " or "shares" in p]
                 assert on_shares and all("article_id=?" in p for p in on_shares), (sql, plan)
     finally:
