@@ -26,6 +26,8 @@ PERSON_PRONOUNS = frozenset({"he", "she", "him", "her"})
 PRONOUN_GENDER = {"he": "m", "him": "m", "she": "f", "her": "f"}
 HONORIFIC_GENDER = {"mr": "m", "sir": "m", "mrs": "f", "ms": "f", "miss": "f", "dame": "f"}
 ROLE_NOUNS = CONFIG_DIR / "lexicons" / "person_nouns.txt"
+NON_PERSON_HEADS = CONFIG_DIR / "lexicons" / "non_person_heads.txt"
+PLACE_LABELS = frozenset({"GPE", "LOC", "FAC", "NORP", "ORG"})
 FIRST_NAMES = {g: CONFIG_DIR / "lexicons" / f"first_names_{n}.txt" for g, n in (("m", "male"), ("f", "female"))}
 _POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
 MIN_SURNAME = 3  # shorter "surnames" (Li, Ho) are too often other words or other people
@@ -50,6 +52,39 @@ def role_nouns(path: Path = ROLE_NOUNS) -> frozenset[str]:
     """Nouns naming a person by role ("mayor", "defenceman"), lowercased."""
     lines = path.read_text(encoding="utf8").splitlines()
     return frozenset(w for line in lines if not line.startswith("#") for w in line.lower().split())
+
+
+@lru_cache(maxsize=2)
+def non_person_heads(path: Path = NON_PERSON_HEADS) -> frozenset[str]:
+    """Last words of place, venue and firm names the small NER calls people ("Studiocomix Press")."""
+    from bot.analysis.orgs_lexicons import org_suffixes  # read-only use of the org lexicon
+
+    lines = path.read_text(encoding="utf8").splitlines()
+    own = {w for line in lines if not line.startswith("#") for w in line.split()}
+    return frozenset(own | set(org_suffixes()))
+
+
+def person_pieces(doc: Doc, ent: Span) -> list[Span]:
+    """A PERSON entity as name pieces: split at paragraph breaks ("Justin Trudeau ¶ Trudeau"),
+    with one untagged proper noun just before it joined ("the IFSD's Azfar [Ali Khan]")."""
+    pieces: list[Span] = []
+    start = ent.start
+    for t in ent:
+        if "\n" in t.text:
+            if t.i > start:
+                pieces.append(doc[start:t.i])
+            start = t.i + 1
+    if ent.end > start:
+        pieces.append(doc[start:ent.end])
+    if pieces and pieces[0].start == ent.start and ent.start > 0:
+        prev = doc[ent.start - 1]
+        low = prev.lower_.rstrip(".")
+        if (
+            prev.pos_ == "PROPN" and prev.ent_iob_ == "O" and prev.text.istitle() and prev.is_alpha
+            and low not in role_nouns() and low not in HONORIFICS and not prev.is_sent_start
+        ):
+            pieces[0] = doc[ent.start - 1:pieces[0].end]
+    return pieces
 
 
 def strip_roles(words: list[str]) -> list[str]:
@@ -111,10 +146,15 @@ class People:
         self._mentions: list[tuple[int, str]] = []
         singles: list[tuple[int, str]] = []
         covered: set[int] = set()  # tokens inside any entity
+        self._place_words: set[str] = set()  # words of places, firms and groups the NER found
+        pieces: list[Span] = []
         for ent in doc.ents:
             covered.update(range(ent.start, ent.end))
-            if ent.label_ != "PERSON":
-                continue
+            if ent.label_ == "PERSON":
+                pieces += person_pieces(doc, ent)
+            elif ent.label_ in PLACE_LABELS:
+                self._place_words.update(_POSSESSIVE.sub("", w) for w in ent.text.split())
+        for ent in pieces:
             words = clean_name(ent)
             if not looks_like_name(words) or " ".join(words).lower() in self.org_names:
                 continue
@@ -126,6 +166,7 @@ class People:
                 self._full_at.append((ent.start, " ".join(words)))
             else:
                 singles.append((ent.start, words[0]))
+        self._full_at = [(idx, self._longest(name)) for idx, name in self._full_at]
         for idx, name in self._full_at:
             self._note(idx, name, doc[idx:idx + 1].root)
         # Surnames of people already named, where the small NER model missed them ("Laurin said")
@@ -143,6 +184,29 @@ class People:
             if full in self.records and self.records[full].gender is None:
                 self.records[full].gender = gender
         self._genders_from_pronouns()
+
+    def _longest(self, name: str) -> str:
+        """"Al Hashish" or "Ali Khan" to the longer name the story also uses ("Fouzia Al Hashish")."""
+        parts = name.split()
+        for _, full in self._full_at:
+            longer = full.split()
+            if len(longer) > len(parts) and longer[-len(parts):] == parts:
+                return full
+        return name
+
+    def doubtful(self, name: str) -> bool:
+        """Whether a "person" is more likely a place or firm the small NER mislabelled ("Surrey",
+        "Cambridge", "Covington Catholic", "Studiocomix Press"): its first word names a place or
+        organization elsewhere in the story, or its last word heads venue and firm names. A
+        known first name or an honorific before the name outweighs both."""
+        words = name.split()
+        if not words:
+            return True
+        if (len(words) >= 2 and words[0].lower() in first_name_genders()) or name in self._honorific:
+            return False
+        if len(words) == 1 and words[0].isupper():
+            return True  # "LRT", "MAGA": acronyms are not people
+        return words[0] in self._place_words or words[-1] in non_person_heads()
 
     def _genders_from_pronouns(self) -> None:
         """"Lonechild said she …": the first he/she after a name in its sentence, with no other
@@ -240,7 +304,7 @@ class People:
         while i >= 0:
             at, name = self._mentions[i]
             i -= 1
-            if self.in_quote[at]:
+            if self.in_quote[at] or self.doubtful(name):
                 continue
             latest = latest or name
             gender = self.records[name].gender

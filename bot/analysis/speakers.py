@@ -25,6 +25,7 @@ ORG_NOUNS = frozenset(
     "campaign spokesperson spokesman spokeswoman statement".split()
 )
 NEAR_AFTER = 4  # tokens between a closing mark and "he said" for the attribution to be adjacent
+NUMERIC_ENTS = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY"})
 MAX_HEAD_CLIMB = 6  # levels of the parse walked up from a quotation to its governing verb
 
 
@@ -100,7 +101,9 @@ class Attributor:
             if t.dep_ not in ("nsubj", "nsubjpass") or self.in_quote[t.i] or self.in_quote[t.head.i]:
                 continue
             who = self._name_of(t, "narration")
-            if who.kind == "person" and who.name and (t.lower_ in PERSON_PRONOUNS or _personal(who.name, known)):
+            if who.kind != "person" or not who.name or self.people.doubtful(who.name):
+                continue
+            if t.lower_ in PERSON_PRONOUNS or _personal(who.name, known):
                 found = who
         return found
 
@@ -145,8 +148,8 @@ class Attributor:
         """Walk up from the quotation to the first verb outside it with a person or org subject."""
         tok = q.root
         for _ in range(MAX_HEAD_CLIMB):
-            if tok.head is tok:
-                break
+            if tok.head is tok or self._breaks(tok.head.i, tok.i):
+                break  # a sentence the parser ran across a paragraph break ("Story continues …")
             tok = tok.head
             if self.in_quote[tok.i] or tok.pos_ not in ("VERB", "AUX"):
                 continue
@@ -166,6 +169,11 @@ class Attributor:
                             return found
         return Speaker(None, "none", "none")
 
+    def _breaks(self, a: int, b: int) -> bool:
+        """Whether a paragraph break lies between tokens `a` and `b`."""
+        lo, hi = min(a, b), max(a, b)
+        return any("\n" in t.text for t in self.doc[lo:hi])
+
     # -- naming the subject ----------------------------------------------------------------
     def _name_of(self, tok: Token, via: str) -> Speaker:
         low = tok.lower_
@@ -173,9 +181,14 @@ class Attributor:
             return Speaker(self.people.pronoun_antecedent(tok.i, low), "person", via)
         if low in ("they", "we", "it"):
             return Speaker(self._last_org(tok.i), "org", via) if self._org_ents else Speaker(None, "other", via)
+        hyphenated = self._hyphenated(tok)
+        if hyphenated is not None:
+            return self._person(hyphenated, tok, via)
         if tok.text[:1].isupper() and self.people.is_known_word(tok.text):
             return self._person([tok.text], tok, via)
         ent = self._ent_of(tok)
+        if ent is not None and ent.label_ in NUMERIC_ENTS:
+            return Speaker(None, "none", via)  # "Friday is …": a date is nobody
         if ent is not None and ent.label_ == "PERSON":
             return self._person(clean_name(ent), tok, via)
         if ent is not None and ent.label_ in ("ORG", "NORP", "GPE"):
@@ -196,7 +209,9 @@ class Attributor:
         # "spokesperson Jane Doe", "the company's CEO, Jane Doe": a name attached to the noun
         for child in tok.children:
             if child.dep_ in ("appos", "compound") and (child.ent_type_ == "PERSON" or child.pos_ == "PROPN"):
-                return self._name_of(child, via)
+                named = self._name_of(child, via)
+                if not (named.kind == "person" and named.name and self.people.doubtful(named.name)):
+                    return named  # not "Surrey" for "Surrey staff": the phrase below says more
         # "the mayor", "the lanky, bespectacled professor": someone the story has already named
         if tok.pos_ == "NOUN" and tok.lemma_.lower() in role_nouns() and _definite(tok):
             name = self.people.described(tok.i, tok.lemma_.lower())
@@ -208,6 +223,27 @@ class Attributor:
             phrase = self.doc[max(tok.left_edge.i, tok.i - 5):tok.i + 1]
             return Speaker(phrase.text.strip(" ,;:"), "other", via)
         return Speaker(None, "none", via)
+
+    def _hyphenated(self, tok: Token) -> list[str] | None:
+        """"Wilson-Raybould" (three tokens) as one name word, with the first name before it."""
+        doc = self.doc
+        if tok.pos_ != "PROPN" or not tok.text.istitle():
+            return None
+        def joins(i: int) -> bool:  # token i is a hyphen with no space either side
+            return 0 < i < len(doc) - 1 and doc[i].text == "-" and not doc[i - 1].whitespace_ and not doc[i].whitespace_
+
+        start, end = tok.i, tok.i + 1
+        while start >= 2 and joins(start - 1):
+            start -= 2
+        while end + 1 < len(doc) and joins(end):
+            end += 2
+        if end - start < 3 or not all(t.text[:1].isupper() for t in list(doc[start:end])[::2]):
+            return None
+        words = ["".join(t.text for t in doc[start:end])]
+        first = doc[start - 1] if start > 0 else None
+        if first is not None and first.pos_ == "PROPN" and first.text.istitle() and not self.in_quote[first.i]:
+            words.insert(0, first.text)
+        return words
 
     def _person(self, words: list[str], tok: Token, via: str) -> Speaker:
         name = self.people.resolve_words(words, tok.i)

@@ -55,3 +55,27 @@ def test_role_words_are_not_part_of_names() -> None:
     assert strip_roles(["Toronto", "Mayor", "John", "Tory"]) == ["John", "Tory"]
     assert strip_roles(["Yellowhead", "MP"]) == []  # a riding and a role: no name at all
     assert strip_roles(["Anne", "Marie", "Cerato"]) == ["Anne", "Marie", "Cerato"]
+
+
+def test_name_split_at_paragraph_and_shorter_forms_join_the_longer(nlp: Language) -> None:
+    doc = nlp(
+        "Ottawa's new plan was praised by Justin Trudeau\n\nTrudeau urged people to vote.\n\n"
+        "Fouzia Al Hashish came to Canada in 2016.\n\nAl Hashish found work quickly."
+    )
+    names = {p.name for p in doc._.people}
+    assert "Justin Trudeau" in names and "Justin Trudeau Trudeau" not in names
+    assert "Fouzia Al Hashish" in names and "Al Hashish" not in names
+
+
+def test_doubtful_people() -> None:
+    """Places and venues the NER calls people are doubtful; a first name or honorific wins."""
+    from spacy.tokens import Doc
+
+    from bot.analysis.people import People
+
+    words = ["The", "City", "of", "Surrey", "met", "Jordan", "Lee", "and", "Studiocomix", "Press", "."]
+    doc = Doc(Language().vocab, words=words, ents=["B-GPE", "I-GPE", "I-GPE", "I-GPE"] + ["O"] * 7)
+    people = People(doc, set())
+    assert people.doubtful("Surrey") and people.doubtful("Studiocomix Press") and people.doubtful("LRT")
+    assert not people.doubtful("Brian Surrey")  # a known first name
+    assert not people.doubtful("Jordan Lee") and not people.doubtful("Lee")

@@ -161,3 +161,37 @@ def test_definite_description_resolves_by_title(nlp: Language) -> None:
         "“The steel has corroded far beyond what the drawings allow,” the professor said.",
     )
     assert [q.speaker for q in qs] == ["Laura Bennett"]
+
+
+def test_place_the_ner_calls_a_person_is_no_antecedent(nlp: Language) -> None:
+    """"Surrey" (tagged PERSON here, GPE in "the City of Surrey") neither catches "she" nor
+    replaces the speaker phrase "Surrey staff"."""
+    qs = quotes(
+        nlp,
+        "Moyra Baxter chairs the school board. She compared Rutland with Surrey, where the City of "
+        "Surrey uses 300 portables.",
+        "“We need more schools,” she said.",
+        "Surrey staff explained the numbers this way: “There are many reasons why the numbers appear low.”",
+    )
+    assert [q.speaker for q in qs] == ["Moyra Baxter", "Surrey staff"]
+
+
+def test_attribution_does_not_cross_a_paragraph_break(nlp: Language) -> None:
+    """The parser ran the quote's sentence into the "READ MORE" line; its verb is not the quote's."""
+    qs = quotes(
+        nlp,
+        "“The station was seven minutes away,” said Terry Chapman of the paramedics’ union.",
+        "“Who knows if they would have lived if one had been there in seven minutes.”",
+        "READ MORE: Nova Scotia says emergency departments close more often",
+    )
+    assert [q.speaker for q in qs] == ["Terry Chapman", "Terry Chapman"]
+
+
+def test_hyphenated_and_longer_names(nlp: Language) -> None:
+    qs = quotes(
+        nlp,
+        "Jody Wilson-Raybould introduced the law in 2016.",
+        "“We are not changing it,” Wilson-Raybould said in November.",
+        "“The numbers are clear,” said the institute’s Azfar Ali Khan. Later, Ali Khan added that “it is not over.”",
+    )
+    assert [q.speaker for q in qs] == ["Jody Wilson-Raybould", "Azfar Ali Khan", "Azfar Ali Khan"]
