@@ -82,6 +82,8 @@ def person_pieces(doc: Doc, ent: Span) -> list[Span]:
         if (
             prev.pos_ == "PROPN" and prev.ent_iob_ == "O" and prev.text.istitle() and prev.is_alpha
             and low not in role_nouns() and low not in HONORIFICS and not prev.is_sent_start
+            and prev.text not in non_person_heads()
+            and not (ent.start > 1 and doc[ent.start - 2].pos_ == "PROPN")  # "Canadian Press Kevin Vickers"
         ):
             pieces[0] = doc[ent.start - 1:pieces[0].end]
     return pieces

@@ -25,6 +25,7 @@ ORG_NOUNS = frozenset(
     "campaign spokesperson spokesman spokeswoman statement".split()
 )
 NEAR_AFTER = 4  # tokens between a closing mark and "he said" for the attribution to be adjacent
+_MARKS = frozenset("“”\"‘’'«»")
 NUMERIC_ENTS = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY"})
 MAX_HEAD_CLIMB = 6  # levels of the parse walked up from a quotation to its governing verb
 
@@ -72,7 +73,7 @@ class Attributor:
     # -- finding the verb ------------------------------------------------------------------
     def attribute(self, q: Span) -> Speaker:
         doc = self.doc
-        after = self._outside(q.end, doc[q.end - 1].sent.end if q.end > q.start else q.end, step=1)
+        after = self._outside(q.end, self._after_end(q), step=1)
         before = self._outside(q.start - 1, doc[q.start].sent.start - 1, step=-1)
         fallback: Speaker | None = None  # a subject that names no person or org ("stakeholders")
         for tokens, via, near in ((after, "after", NEAR_AFTER), (before, "before", None), (after, "after", None)):
@@ -90,6 +91,21 @@ class Attributor:
                     fallback = found
         governed = self._governor(q)
         return governed if governed.kind != "none" or fallback is None else fallback
+
+    def _after_end(self, q: Span) -> int:
+        """Where the attribution after a quotation can end: its sentence's end, or the next
+        sentence's when the quotation closes on a comma, "?" or "!" ("…,’” ¶ Levine said"),
+        which the small parser often starts anew right after the closing mark."""
+        doc = self.doc
+        if q.end <= q.start:
+            return q.end
+        end = doc[q.end - 1].sent.end
+        last = next((t for t in reversed(q) if not t.is_space and t.text not in _MARKS), None)
+        if last is not None and last.text in (",", "?", "!") and end < len(doc):
+            nxt = next((t for t in doc[end:end + 3] if not (t.is_punct and t.text in _MARKS)), None)
+            if nxt is not None and "\n" not in nxt.text and nxt.is_sent_start:
+                end = nxt.sent.end
+        return end
 
     def narrator(self, start: int, end: int) -> Speaker | None:
         """The last person who is a grammatical subject in the narration between tokens `start`
@@ -132,6 +148,8 @@ class Attributor:
         for child in verb.children:
             if child.dep_ in ("nsubj", "nsubjpass") and not self.in_quote[child.i]:
                 return self._name_of(child, via)
+        if verb.dep_ == "acl" and (verb.head.pos_ == "PROPN" or verb.head.ent_type_ == "PERSON"):
+            return self._name_of(verb.head, via)  # "Pierre Gignac, EDC's risk officer, mentioned"
         head = verb
         while head.dep_ in ("conj", "advcl", "xcomp") and head.head is not head:  # "…, adding that"
             head = head.head

@@ -195,3 +195,15 @@ def test_hyphenated_and_longer_names(nlp: Language) -> None:
         "“The numbers are clear,” said the institute’s Azfar Ali Khan. Later, Ali Khan added that “it is not over.”",
     )
     assert [q.speaker for q in qs] == ["Jody Wilson-Raybould", "Azfar Ali Khan", "Azfar Ali Khan"]
+
+
+def test_attribution_in_the_sentence_after_the_closing_mark(nlp: Language) -> None:
+    """The parser starts a new sentence after “…?” and makes "mentioned" a modifier of the name."""
+    qs = quotes(
+        nlp,
+        "Every analyst expects a deal. \"But with the Fed having delivered, does he really need that easy deal?\" "
+        "Michael Every, a senior strategist for Rabobank, said in a commentary.",
+        "“EDC had the largest insurance claim in its history,” Pierre Gignac, EDC’s then-chief risk officer, "
+        "mentioned in a 2013 commentary.",
+    )
+    assert [q.speaker for q in qs] == ["Michael Every", "Pierre Gignac"]
