@@ -26,6 +26,7 @@ ORG_NOUNS = frozenset(
 )
 NEAR_AFTER = 4  # tokens between a closing mark and "he said" for the attribution to be adjacent
 _MARKS = frozenset("“”\"‘’'«»")
+MAX_OF_TOKENS = 8  # an "of" phrase after a speaker noun kept up to this length
 NUMERIC_ENTS = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY"})
 MAX_HEAD_CLIMB = 6  # levels of the parse walked up from a quotation to its governing verb
 
@@ -238,7 +239,11 @@ class Attributor:
         if tok.lemma_.lower() in ORG_NOUNS and self._org_ents:
             return Speaker(self._last_org(tok.i), "org", via)
         if tok.pos_ in ("NOUN", "PROPN"):
-            phrase = self.doc[max(tok.left_edge.i, tok.i - 5):tok.i + 1]
+            end = tok.i + 1
+            for child in tok.rights:  # "another member of the public", "one of the players"
+                if child.dep_ == "prep" and child.lower_ == "of" and child.right_edge.i - tok.i <= MAX_OF_TOKENS:
+                    end = child.right_edge.i + 1
+            phrase = self.doc[max(tok.left_edge.i, tok.i - 5):end]
             return Speaker(phrase.text.strip(" ,;:"), "other", via)
         return Speaker(None, "none", via)
 

@@ -14,8 +14,9 @@ Definitions (one place, used by the `seed` suite too):
 - **Speaker accuracy**: share of matched direct gold quotes whose predicted speaker names the
   gold `reference`. Names compare case- and punctuation-insensitively; when the reference is a
   full name, a prediction equal to its last word (the surname alone) also counts, and when the
-  reference is a single word, a full name ending with it counts. Reported overall and for gold
-  speaker mentions that are pronouns and for "floating" quotes (no speaker in the sentence).
+  reference is a single word, a full name ending with it counts; a leading "the" is ignored.
+  Reported overall and for gold speaker mentions that are pronouns and for "floating" quotes
+  (no speaker in the sentence). The notes count wrong speakers by rough kind (`error_kind`).
 - **PolNeAR direct segments**: gold = the quoted stretches (inside double marks) of every
   Content span piece that starts with a quotation mark (first annotator's file of each article);
   predictions inside a non-direct Content span are ignored like GGT mixed fragments.
@@ -79,7 +80,8 @@ def match(gold: Sequence[str], pred: Sequence[str], threshold: float = MATCH_OVE
 
 
 def _norm_name(name: str) -> list[str]:
-    return re.sub(r"[^\w\s'-]", " ", name.replace("’", "'")).lower().split()
+    words = re.sub(r"[^\w\s'-]", " ", name.replace("’", "'")).lower().split()
+    return words[1:] if len(words) > 1 and words[0] == "the" else words  # "The U.S. State Department"
 
 
 def same_speaker(pred: str | None, reference: str | None) -> bool:
@@ -96,6 +98,20 @@ def same_speaker(pred: str | None, reference: str | None) -> bool:
     if len(r) == 1:
         return p[-1] == r[0]
     return False
+
+
+def error_kind(pred: str | None, reference: str | None) -> str:
+    """Rough class of a wrong speaker, for the notes: where the next fix should look."""
+    if not pred:
+        return "no speaker found"
+    ref = reference or ""
+    if ref[:1].islower() or not any(w[:1].isupper() for w in ref.split()):
+        return "gold is a description or group (\"the commission\", \"students\")"
+    if pred[:1].islower() or pred.split()[0] in ("The", "A", "An", "One", "Another"):
+        return "description not resolved to the named person"
+    if set(_norm_name(pred)) & set(_norm_name(ref)):
+        return "name cut short, doubled or extended"
+    return "another name (pronoun, floating quote or NER place/firm)"
 
 
 @dataclass
@@ -135,6 +151,8 @@ def score_doc(
         for k in (kind, "all"):
             tally.spk[f"{k}_total"] += 1
             tally.spk[f"{k}_right"] += right
+        if not right:
+            tally.spk[f"error: {error_kind(preds[j].speaker, g.get('reference'))}"] += 1
     missed = [direct[i]["quote"]["text"] for i in range(len(direct)) if i not in m]
     return (len(m) / len(direct) if direct else 1.0), missed
 
@@ -171,6 +189,8 @@ def _ggt(ctx: EvalContext, notes: list[str]) -> tuple[list[Row], list[Worst], in
         _acc_row("  speaker right: floating", spk["floating_right"], spk["floating_total"]),
     ]
     notes.append(f"GGT: {len(items)} articles, nlp.pipe {1000 * seconds / max(len(items), 1):.1f} ms/doc")
+    errors = sorted(((n, k[len("error: "):]) for k, n in spk.items() if k.startswith("error: ")), reverse=True)
+    notes.append("GGT speaker errors: " + "; ".join(f"{k} {n}" for n, k in errors))
     return rows, worst[:5], len(items), seconds
 
 

@@ -207,3 +207,17 @@ def test_attribution_in_the_sentence_after_the_closing_mark(nlp: Language) -> No
         "mentioned in a 2013 commentary.",
     )
     assert [q.speaker for q in qs] == ["Michael Every", "Pierre Gignac"]
+
+
+def test_group_speaker_keeps_its_of_phrase(nlp: Language) -> None:
+    qs = quotes(nlp, "“We were never consulted about any of this,” said another member of the public.")
+    assert [q.speaker for q in qs] == ["another member of the public"]
+
+
+def test_speaker_scoring_ignores_a_leading_the() -> None:
+    from bot.evaluate.quotes import same_speaker
+
+    assert same_speaker("U.S. State Department", "The U.S. State Department")
+    assert same_speaker("Trudeau", "Justin Trudeau")
+    assert not same_speaker("the", "The Kelowna Rockets")
+    assert not same_speaker("State Department", "The U.S. State Department")
