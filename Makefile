@@ -20,8 +20,8 @@ test: $(STAMP)
 	$(VENV)/bin/ruff check bot handlers tests bench
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
-	$(VENV)/bin/python -m pytest -q $(PYTEST_ARGS)
 	$(VENV)/bin/newsbot eval --fast
+	$(VENV)/bin/python -m pytest -q $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check bot handlers tests bench
