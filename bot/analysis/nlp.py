@@ -28,6 +28,7 @@ def check_model(model: str) -> None:
     Reads the package's meta.json only (no weights), so it is cheap enough for every start-up.
     """
     import importlib.util
+    import warnings
     from pathlib import Path
 
     import spacy
@@ -44,7 +45,9 @@ def check_model(model: str) -> None:
             )
         folder = Path(next(iter(spec.submodule_search_locations)))
     try:
-        meta = util.load_meta(folder / "meta.json")
+        with warnings.catch_warnings():  # spaCy's own W095 version warning: our check below says it better
+            warnings.simplefilter("ignore", UserWarning)
+            meta = util.load_meta(folder / "meta.json")
     except (OSError, ValueError) as exc:
         raise ModelError(f"spaCy pipeline {model!r} has no readable meta.json: {exc}") from exc
     wanted = meta.get("spacy_version", "")
