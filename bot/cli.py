@@ -70,7 +70,7 @@ async def _read_all(targets: Sequence[str], settings: Settings, *, analyze: bool
                 else:
                     print(to_text(report), flush=True)
     finally:
-        analyzer.close()
+        await analyzer.aclose()
     return 1 if failed else 0
 
 

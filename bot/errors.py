@@ -107,3 +107,9 @@ class AnalysisError(NewsbotError):
     """The analyzer failed on this article."""
 
     code = "analysis_failed"
+
+
+class AnalysisTimeout(AnalysisError):
+    """The article took too long to analyze."""
+
+    code = "analysis_timeout"

@@ -7,19 +7,19 @@ loaded per worker; the event loop only awaits futures.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import logging
 import multiprocessing
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from bot.errors import AnalysisError, ModelError, NewsbotError
+from bot.errors import AnalysisError, AnalysisTimeout, ModelError, NewsbotError
 from bot.extract import extract_article
 from bot.models import Analysis, Article, Failure, Page, Report
 
@@ -30,6 +30,8 @@ MAX_BATCH = 8  # articles per nlp.pipe call: enough to amortize IPC, small enoug
 # cap a batch's characters too, so a burst of long articles cannot push a worker past ~300 MB.
 MAX_BATCH_CHARS = 30_000
 PARENT_POLL_SECONDS = 1.0
+# A batch of up to 8 long articles takes a few seconds; a minute means a worker is stuck.
+BATCH_TIMEOUT_SECONDS = 60.0
 HTML_PER_TEXT = 10  # news pages run ~5-20 bytes of HTML per character of article text
 
 # --- worker-process side ---------------------------------------------------------------
@@ -100,35 +102,52 @@ def _process_batch(pages: list[Page], analyze: bool) -> list[Outcome]:
 
 
 # --- event-loop side -------------------------------------------------------------------
+_Item = tuple[Page, bool, "asyncio.Future[Outcome]"]  # (page, analyze?, where the outcome goes)
+
+
 class Analyzer:
     """Owns the process pool and feeds it batches of whatever pages are waiting.
 
     One dispatcher task per worker process keeps every core busy; when many articles arrive
-    at once (a breaking story, a digest backlog) they go through `nlp.pipe` together.
+    at once (a breaking story, a digest backlog) they go through `nlp.pipe` together. A worker
+    that dies or hangs costs only its batch: the pool is rebuilt and the next batch runs.
     """
 
     def __init__(
-        self, model: str, workers: int, max_batch: int = MAX_BATCH, max_batch_chars: int = MAX_BATCH_CHARS
+        self,
+        model: str,
+        workers: int,
+        max_batch: int = MAX_BATCH,
+        max_batch_chars: int = MAX_BATCH_CHARS,
+        batch_timeout: float = BATCH_TIMEOUT_SECONDS,
     ) -> None:
         self.model = model
         self.workers = workers
         self.max_batch = max_batch
         self.max_batch_chars = max_batch_chars
+        self.batch_timeout = batch_timeout
+        self.restarts = 0  # pool rebuilds after a crash or a hang (exposed for health and tests)
         self._pool: ProcessPoolExecutor | None = None
-        self._queue: asyncio.Queue[tuple[Page, bool, asyncio.Future[Outcome]]] = asyncio.Queue()
+        self._generation = 0  # bumped per pool, so concurrent dispatchers rebuild it once
+        self._waiting: deque[_Item] = deque()
+        self._wakeup = asyncio.Event()
         self._dispatchers: list[asyncio.Task[None]] = []
         self.ready = False
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        # spawn, not fork: forking a process that runs an event loop and threads is unsafe.
+        ctx = multiprocessing.get_context("spawn")
+        self._generation += 1
+        return ProcessPoolExecutor(
+            max_workers=self.workers, mp_context=ctx, initializer=_init_worker, initargs=(self.model,)
+        )
 
     async def start(self) -> None:
         """Start the workers and wait until every one has its pipeline loaded."""
         from bot.analysis.nlp import check_model
 
         check_model(self.model)  # a clear ModelError here beats a BrokenProcessPool later
-        # spawn, not fork: forking a process that runs an event loop and threads is unsafe.
-        ctx = multiprocessing.get_context("spawn")
-        self._pool = ProcessPoolExecutor(
-            max_workers=self.workers, mp_context=ctx, initializer=_init_worker, initargs=(self.model,)
-        )
+        self._pool = self._new_pool()
         loop = asyncio.get_running_loop()
         try:
             await asyncio.gather(*(loop.run_in_executor(self._pool, _ping) for _ in range(self.workers)))
@@ -141,33 +160,61 @@ class Analyzer:
         self._dispatchers = [asyncio.create_task(self._dispatch()) for _ in range(self.workers)]
         self.ready = True
 
+    async def _next_batch(self) -> list[_Item]:
+        """The oldest waiting page plus those behind it of the same kind, within the caps."""
+        while not self._waiting:
+            self._wakeup.clear()
+            await self._wakeup.wait()
+        first = self._waiting.popleft()
+        batch, analyze = [first], first[1]
+        size = len(first[0].body) // HTML_PER_TEXT  # estimated text length: extraction happens later
+        while self._waiting and len(batch) < self.max_batch:
+            page, kind, _ = self._waiting[0]
+            if kind != analyze or size + len(page.body) // HTML_PER_TEXT > self.max_batch_chars:
+                break
+            size += len(page.body) // HTML_PER_TEXT
+            batch.append(self._waiting.popleft())
+        return batch
+
     async def _dispatch(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            batch = [await self._queue.get()]
-            analyze = batch[0][1]
-            size = len(batch[0][0].body) // HTML_PER_TEXT  # estimated text length: extraction happens later
-            while len(batch) < self.max_batch and not self._queue.empty():
-                page, kind, _ = self._queue._queue[0]  # type: ignore[attr-defined]  # peek: asyncio.Queue has no API
-                if kind != analyze or size + len(page.body) // HTML_PER_TEXT > self.max_batch_chars:
-                    break
-                size += len(page.body) // HTML_PER_TEXT
-                batch.append(self._queue.get_nowait())
-            pages = [page for page, _, _ in batch]
+            batch = await self._next_batch()
+            pages, analyze = [page for page, _, _ in batch], batch[0][1]
+            generation, pool = self._generation, self._pool
+            outcomes: list[Outcome]
             try:
-                outcomes = await loop.run_in_executor(self._pool, _process_batch, pages, analyze)
-            except Exception as exc:  # the pool itself broke (a worker was killed, ...)
-                log.error("analysis pool failed: %s", exc)
-                outcomes = [Failure(AnalysisError.code, "the analyzer crashed")] * len(batch)
+                async with asyncio.timeout(self.batch_timeout):
+                    outcomes = await loop.run_in_executor(pool, _process_batch, pages, analyze)
+            except TimeoutError:
+                log.error("analysis of %d page(s) took over %.0fs; restarting the pool", len(pages), self.batch_timeout)
+                self._recycle(generation, kill=True)
+                outcomes = [Failure(AnalysisTimeout.code, AnalysisTimeout().message)] * len(batch)
+            except BrokenProcessPool as exc:  # a worker died (killed, out of memory, segfault)
+                log.error("analysis pool broke (%s); restarting it", exc)
+                self._recycle(generation, kill=False)
+                outcomes = [Failure(AnalysisError.code, "the analyzer crashed on this article")] * len(batch)
             for (_, _, fut), outcome in zip(batch, outcomes, strict=True):
                 if not fut.done():
                     fut.set_result(outcome)
+
+    def _recycle(self, generation: int, *, kill: bool) -> None:
+        """Replace the pool once per failure, however many dispatchers saw it fail."""
+        if generation != self._generation or self._pool is None:
+            return
+        old, self._pool = self._pool, self._new_pool()
+        self.restarts += 1
+        if kill:  # a hung worker never returns: the executor has no public way to stop it
+            for proc in list(getattr(old, "_processes", {}).values()):
+                proc.kill()
+        old.shutdown(wait=False, cancel_futures=True)
 
     async def _submit(self, page: Page, analyze: bool) -> tuple[Article, Analysis | None]:
         if self._pool is None:
             raise RuntimeError("Analyzer.start() was not awaited")
         fut: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
-        await self._queue.put((page, analyze, fut))
+        self._waiting.append((page, analyze, fut))
+        self._wakeup.set()
         outcome = await fut
         if isinstance(outcome, Failure):
             raise _error_from(outcome)
@@ -183,6 +230,7 @@ class Analyzer:
         return article, analysis
 
     def close(self) -> None:
+        """Blocking shutdown (waits for the workers to exit): from sync code or a thread."""
         for task in self._dispatchers:
             task.cancel()
         self._dispatchers = []
@@ -192,12 +240,15 @@ class Analyzer:
             self._pool = None
 
     async def aclose(self) -> None:
+        """Shutdown from the event loop: cancel dispatchers here, wait for the workers in a thread."""
         tasks, self._dispatchers = self._dispatchers, []
         for task in tasks:
             task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for _, _, fut in self._waiting:
+            if not fut.done():
+                fut.set_result(Failure(AnalysisError.code, "Newsbot is shutting down"))
+        self._waiting.clear()
         await asyncio.to_thread(self.close)
 
 

@@ -134,7 +134,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         await fetcher.start()
         stack.push_async_callback(fetcher.close)
         analyzer = Analyzer(settings.spacy_model, workers=settings.workers)
-        stack.push_async_callback(asyncio.to_thread, analyzer.close)
+        stack.push_async_callback(analyzer.aclose)
         client = make_client(settings)
         worker = Worker(
             store=store,
