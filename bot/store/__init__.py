@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.store.archive import ANALYZER_VERSION, ArchiveMixin, StoredArticle
 from bot.store.digests import DigestsMixin
-from bot.store.engine import create_engine, migrate
+from bot.store.engine import create_engine, dispose, migrate
 from bot.store.jobs import JOB_LEASE, JobsMixin
 from bot.store.search import SearchMixin
 
@@ -28,7 +28,7 @@ class Store(JobsMixin, ArchiveMixin, SearchMixin, DigestsMixin):
         try:
             await migrate(engine)
         except BaseException:
-            await engine.dispose()
+            await dispose(engine)
             raise
         return cls(engine)
 
@@ -37,4 +37,4 @@ class Store(JobsMixin, ArchiveMixin, SearchMixin, DigestsMixin):
         return self._engine.dialect.name
 
     async def close(self) -> None:
-        await self._engine.dispose()
+        await dispose(self._engine)

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Table, delete, exists, func, insert, literal, select, text, union_all, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.models import Analysis, Article, Share
 from bot.store import codec
 from bot.store.common import insert_ignore, share_from_row, share_time
-from bot.store.engine import write_tx
+from bot.store.engine import run_write, write_tx
 from bot.store.tables import (
     analyses,
     article_urls,
@@ -69,17 +71,17 @@ def article_from_row(row: Any, url: str | None = None) -> Article:
     )
 
 
-async def _article_id_for(conn: AsyncConnection, urls: list[str]) -> int | None:
+def _article_id_for(conn: Connection, urls: list[str]) -> int | None:
     """The article any of `urls` reached (canonical URL first), in one round trip."""
     by_canonical = select(articles.c.id.label("id"), literal(0).label("pref")).where(articles.c.canonical_url.in_(urls))
     by_url = select(article_urls.c.article_id.label("id"), literal(1).label("pref")).where(article_urls.c.url.in_(urls))
     both = union_all(by_canonical, by_url).subquery()
-    row = (await conn.execute(select(both.c.id).order_by(both.c.pref).limit(1))).first()
+    row = (conn.execute(select(both.c.id).order_by(both.c.pref).limit(1))).first()
     return int(row[0]) if row is not None else None
 
 
-async def _write_search(
-    conn: AsyncConnection, article_id: int, article: Article, analysis: Analysis, *, replace: bool
+def _write_search(
+    conn: Connection, article_id: int, article: Article, analysis: Analysis, *, replace: bool
 ) -> None:
     title = article.title or ""
     body = "\n\n".join(filter(None, [article.site_name, article.description, article.text]))
@@ -87,13 +89,13 @@ async def _write_search(
     params = {"id": article_id, "title": title, "body": body[:MAX_SEARCH_BODY_CHARS], "themes": themes}
     if conn.dialect.name == "sqlite":
         if replace:
-            await conn.execute(text("DELETE FROM search_fts WHERE rowid = :id"), {"id": article_id})
-        await conn.execute(
+            conn.execute(text("DELETE FROM search_fts WHERE rowid = :id"), {"id": article_id})
+        conn.execute(
             text("INSERT INTO search_fts (rowid, title, body, themes) VALUES (:id, :title, :body, :themes)"),
             params,
         )
         return
-    await conn.execute(
+    conn.execute(
         text(
             "INSERT INTO search_docs (article_id, doc, themes) VALUES (:id, "
             "setweight(to_tsvector('english', :title), 'A') || setweight(to_tsvector('english', :body), 'D'), "
@@ -104,8 +106,8 @@ async def _write_search(
     )
 
 
-async def _ensure_entities(
-    conn: AsyncConnection, table: Table, names: dict[str, str]
+def _ensure_entities(
+    conn: Connection, table: Table, names: dict[str, str]
 ) -> tuple[dict[str, int], set[str]]:
     """Ids of entities by name_key (`names`: key -> name to create it under), creating the
     missing ones in one multi-row insert. Returns (ids, keys that were missing).
@@ -117,19 +119,19 @@ async def _ensure_entities(
         return {}, set()
     keys = sorted(names)
     found = select(table.c.id, table.c.name_key).where(table.c.name_key.in_(keys))
-    ids = {r.name_key: int(r.id) for r in (await conn.execute(found)).all()}
+    ids = {r.name_key: int(r.id) for r in (conn.execute(found)).all()}
     missing = [k for k in keys if k not in ids]
     if missing:
         stmt = insert_ignore(conn, table, ["name_key"]).values([{"name": names[k], "name_key": k} for k in missing])
-        ids.update({r.name_key: int(r.id) for r in (await conn.execute(stmt.returning(table.c.id, table.c.name_key)))})
+        ids.update({r.name_key: int(r.id) for r in (conn.execute(stmt.returning(table.c.id, table.c.name_key)))})
         lost = [k for k in missing if k not in ids]
         if lost:
             raced = select(table.c.id, table.c.name_key).where(table.c.name_key.in_(lost))
-            ids.update({r.name_key: int(r.id) for r in (await conn.execute(raced)).all()})
+            ids.update({r.name_key: int(r.id) for r in (conn.execute(raced)).all()})
     return ids, set(missing)
 
 
-async def _save_orgs(conn: AsyncConnection, article_id: int, analysis_id: int, analysis: Analysis) -> None:
+def _save_orgs(conn: Connection, article_id: int, analysis_id: int, analysis: Analysis) -> None:
     """Organizations resolve through their aliases: one org whose name or any alias is already
     known becomes that organization (its own name first), and its new aliases point there."""
     orgs = sorted(analysis.organizations, key=lambda o: codec.org_key(o.name))
@@ -137,7 +139,7 @@ async def _save_orgs(conn: AsyncConnection, article_id: int, analysis_id: int, a
         return
     org_keys = [{codec.org_key(a): a for a in (*o.aliases, o.name) if a.strip()} for o in orgs]
     every = sorted({k for keys in org_keys for k in keys})
-    rows = (await conn.execute(select(org_aliases).where(org_aliases.c.alias_key.in_(every)))).all()
+    rows = (conn.execute(select(org_aliases).where(org_aliases.c.alias_key.in_(every)))).all()
     known = {r.alias_key for r in rows}
     # alias key -> ("id", org id) when stored, ("new", name key) for an org this save creates;
     # filled in order, so a later org sharing an alias with an earlier new one joins it.
@@ -154,14 +156,14 @@ async def _save_orgs(conn: AsyncConnection, article_id: int, analysis_id: int, a
         for k in keys:
             owner.setdefault(k, ref)
         resolved.append(ref)
-    created, _ = await _ensure_entities(conn, organizations, new_names)
+    created, _ = _ensure_entities(conn, organizations, new_names)
 
     def org_id(ref: tuple[str, Any]) -> int:
         return int(ref[1]) if ref[0] == "id" else created[ref[1]]
 
     aliases = {k: a for keys in org_keys for k, a in keys.items() if k not in known}
     if aliases:
-        await conn.execute(
+        conn.execute(
             insert_ignore(conn, org_aliases, ["alias_key"]),
             [{"alias_key": k, "alias": aliases[k], "org_id": org_id(owner[k])} for k in sorted(aliases)],
         )
@@ -169,13 +171,13 @@ async def _save_orgs(conn: AsyncConnection, article_id: int, analysis_id: int, a
     for org, ref in zip(orgs, resolved, strict=True):
         oid = org_id(ref)
         counts[oid] = counts.get(oid, 0) + org.mentions
-    await conn.execute(
+    conn.execute(
         insert(org_mentions),
         [{"analysis_id": analysis_id, "org_id": o, "article_id": article_id, "mentions": n} for o, n in counts.items()],
     )
 
 
-async def _save_people(conn: AsyncConnection, article_id: int, analysis_id: int, analysis: Analysis) -> None:
+def _save_people(conn: Connection, article_id: int, analysis_id: int, analysis: Analysis) -> None:
     """People: those NER found plus every named speaker; a speaker given by surname only
     ("Doty said") is the article's person with that surname when there is exactly one."""
     people_sorted = sorted(analysis.people, key=lambda p: codec.name_key(p.name))
@@ -196,9 +198,9 @@ async def _save_people(conn: AsyncConnection, article_id: int, analysis_id: int,
                 names.setdefault(skey, q.speaker)
                 key_to_person[skey] = speaker = skey
         speakers.append(speaker)
-    ids, created = await _ensure_entities(conn, people, names)
+    ids, created = _ensure_entities(conn, people, names)
     if created:
-        await conn.execute(
+        conn.execute(
             insert_ignore(conn, person_aliases, ["alias_key", "person_id"]),
             sorted(
                 ({"alias_key": k, "person_id": ids[nk]} for nk in created for k in codec.person_keys(names[nk])),
@@ -231,7 +233,7 @@ async def _save_people(conn: AsyncConnection, article_id: int, analysis_id: int,
             }
         )
     if person_rows:
-        await conn.execute(
+        conn.execute(
             insert(person_mentions),
             [
                 {"analysis_id": analysis_id, "person_id": p, "article_id": article_id, **r}
@@ -239,17 +241,17 @@ async def _save_people(conn: AsyncConnection, article_id: int, analysis_id: int,
             ],
         )
     if quote_rows:
-        await conn.execute(insert(quotes), quote_rows)
+        conn.execute(insert(quotes), quote_rows)
 
 
-async def _save_entities(conn: AsyncConnection, article_id: int, analysis_id: int, analysis: Analysis) -> None:
+def _save_entities(conn: Connection, article_id: int, analysis_id: int, analysis: Analysis) -> None:
     """Organizations, people, mentions and quotes in a bounded number of statements (about eight,
     however many entities): each is a round trip, and a SQLite save holds the one write lock."""
-    await _save_orgs(conn, article_id, analysis_id, analysis)
-    await _save_people(conn, article_id, analysis_id, analysis)
+    _save_orgs(conn, article_id, analysis_id, analysis)
+    _save_people(conn, article_id, analysis_id, analysis)
 
 
-async def _save_article(conn: AsyncConnection, url: str, article: Article, analysis: Analysis, version: str) -> int:
+def _save_article(conn: Connection, url: str, article: Article, analysis: Analysis, version: str) -> int:
     canonical = article.canonical_url or url
     now = utcnow()
     values = {
@@ -266,20 +268,20 @@ async def _save_article(conn: AsyncConnection, url: str, article: Article, analy
     }
     published = parse_published(article.published)
     url_keys = list(dict.fromkeys(u for u in (url, canonical, article.url) if u))
-    article_id = await _article_id_for(conn, url_keys)
+    article_id = _article_id_for(conn, url_keys)
     is_new = article_id is None
     if article_id is None:
         stmt = insert(articles).values(**values, sort_at=published or now, first_seen_at=now)
-        article_id = int((await conn.execute(stmt.returning(articles.c.id))).scalar_one())
+        article_id = int((conn.execute(stmt.returning(articles.c.id))).scalar_one())
     else:
         if published is not None:
             values["sort_at"] = published
         values.pop("canonical_url")  # keep the first canonical: other rows may point to it
-    await conn.execute(
+    conn.execute(
         insert_ignore(conn, article_urls, ["url"]), [{"url": u, "article_id": article_id} for u in url_keys]
     )
     analysis_id = (
-        await conn.execute(
+        conn.execute(
             insert(analyses)
             .values(
                 article_id=article_id, analyzer_version=version, created_at=now, data=codec.analysis_to_json(analysis)
@@ -288,15 +290,25 @@ async def _save_article(conn: AsyncConnection, url: str, article: Article, analy
         )
     ).scalar_one()
     latest = {"latest_analysis_id": analysis_id}
-    await conn.execute(
+    conn.execute(
         update(articles).where(articles.c.id == article_id).values(**(latest if is_new else {**values, **latest}))
     )
-    await _save_entities(conn, article_id, analysis_id, analysis)
-    await _write_search(conn, article_id, article, analysis, replace=not is_new)
+    _save_entities(conn, article_id, analysis_id, analysis)
+    _write_search(conn, article_id, article, analysis, replace=not is_new)
     return article_id
 
 
-async def _insert_share(conn: AsyncConnection, article_id: int, share: Share) -> None:
+def _save_tx(
+    url: str, article: Article, analysis: Analysis, share: Share | None, version: str, conn: Connection
+) -> int:
+    """One save as a sync function of a connection: `run_write` runs it in one hop."""
+    article_id = _save_article(conn, url, article, analysis, version)
+    if share is not None:
+        _insert_share(conn, article_id, share)
+    return article_id
+
+
+def _insert_share(conn: Connection, article_id: int, share: Share) -> None:
     values = {
         "article_id": article_id,
         "team": share.team,
@@ -306,7 +318,7 @@ async def _insert_share(conn: AsyncConnection, article_id: int, share: Share) ->
         "user": share.user,
         "shared_at": share_time(share),
     }
-    await conn.execute(insert_ignore(conn, shares, ["team", "channel", "message_ts", "article_id"]), values)
+    conn.execute(insert_ignore(conn, shares, ["team", "channel", "message_ts", "article_id"]), values)
 
 
 class ArchiveMixin:
@@ -327,11 +339,8 @@ class ArchiveMixin:
     async def _save(self, url: str, article: Article, analysis: Analysis, share: Share | None, version: str) -> int:
         for attempt in (1, 2):
             try:
-                async with write_tx(self._engine) as conn:
-                    article_id = await _save_article(conn, url, article, analysis, version)
-                    if share is not None:
-                        await _insert_share(conn, article_id, share)
-                return article_id
+                save = functools.partial(_save_tx, url, article, analysis, share, version)
+                return await run_write(self._engine, save)
             except IntegrityError:  # a concurrent save of the same article won the insert
                 if attempt == 2:
                     raise
@@ -343,7 +352,7 @@ class ArchiveMixin:
         """The latest analysis of the article reached by `url` (any URL it was seen under), if
         younger than `max_age` and made by `analyzer_version` (None: any version)."""
         async with self._engine.connect() as conn:
-            article_id = await _article_id_for(conn, [url])
+            article_id = await conn.run_sync(_article_id_for, [url])
             if article_id is None:
                 return None
             return await self._stored(conn, article_id, url, utcnow() - max_age, analyzer_version)
@@ -383,7 +392,7 @@ class ArchiveMixin:
     async def record_share(self, article_id: int, share: Share) -> None:
         """Remember who shared the article where and when (idempotent per message)."""
         async with write_tx(self._engine) as conn:
-            await _insert_share(conn, article_id, share)
+            await conn.run_sync(_insert_share, article_id, share)
 
     async def purge(self, older_than: timedelta | datetime) -> dict[str, int]:
         """Retention: delete shares and finished jobs older than the cutoff, analyses older than

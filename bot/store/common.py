@@ -7,12 +7,13 @@ from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.models import Share
 
 
-def insert_ignore(conn: AsyncConnection, table: Table, conflict_cols: list[str]) -> Any:
+def insert_ignore(conn: AsyncConnection | Connection, table: Table, conflict_cols: list[str]) -> Any:
     """INSERT ... ON CONFLICT DO NOTHING for the connection's dialect."""
     dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     return dialect_insert(table).on_conflict_do_nothing(index_elements=conflict_cols)

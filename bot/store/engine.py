@@ -17,21 +17,23 @@ import heapq
 import itertools
 import math
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy import event, text
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 15_000  # a write waits this long for another writer before failing
 _IMMEDIATE = "newsbot_immediate"
 MIGRATION_LOCK_KEY = 0x6E657773  # "news": any constant shared by all Newsbot instances
+T = TypeVar("T")
 
 
 class WriteGate:
@@ -90,14 +92,10 @@ def prepare_sqlite_path(database_url: str) -> None:
     Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
 
 
-def create_engine(database_url: str) -> AsyncEngine:
-    prepare_sqlite_path(database_url)
-    url = make_url(database_url)
-    if url.get_backend_name() != "sqlite":
-        return create_async_engine(url, pool_pre_ping=True)
-    engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+def _configure_sqlite(sync_engine: Engine) -> None:
+    """Pragmas, ln(), and our own BEGIN [IMMEDIATE] on every connection of a SQLite engine."""
 
-    @event.listens_for(engine.sync_engine, "connect")
+    @event.listens_for(sync_engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # we emit BEGIN ourselves (pysqlite's is broken)
         cur = dbapi_conn.cursor()
@@ -111,12 +109,47 @@ def create_engine(database_url: str) -> AsyncEngine:
             dbapi_conn.create_function("ln", 1, math.log, deterministic=True)
         cur.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
+    @event.listens_for(sync_engine, "begin")
     def _on_begin(conn: Connection) -> None:
         immediate = conn.get_execution_options().get(_IMMEDIATE, False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
+
+def create_engine(database_url: str) -> AsyncEngine:
+    prepare_sqlite_path(database_url)
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite":
+        return create_async_engine(url, pool_pre_ping=True)
+    engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+    _configure_sqlite(engine.sync_engine)
     return engine
+
+
+_twins: weakref.WeakKeyDictionary[Any, Engine] = weakref.WeakKeyDictionary()
+
+
+def thread_engine(engine: AsyncEngine) -> Engine | None:
+    """File SQLite: a plain pysqlite engine on the same database, for `run_write`'s threads."""
+    url = engine.url
+    if engine.dialect.name != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    twin = _twins.get(engine.sync_engine)
+    if twin is None:
+        twin = sa_create_engine(
+            url.set(drivername="sqlite"),
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+        )
+        _configure_sqlite(twin)
+        _twins[engine.sync_engine] = twin
+    return twin
+
+
+async def dispose(engine: AsyncEngine) -> None:
+    """Close the engine's connections, its thread twin's included."""
+    twin = _twins.pop(engine.sync_engine, None)
+    if twin is not None:
+        await asyncio.to_thread(twin.dispose)
+    await engine.dispose()
 
 
 @asynccontextmanager
@@ -138,6 +171,39 @@ async def write_tx(engine: AsyncEngine, *, urgent: bool = False) -> AsyncIterato
     finally:
         if gate is not None:
             gate.release()
+
+
+def _in_tx(engine: Engine, fn: Callable[[Connection], T]) -> T:
+    with engine.connect() as conn:
+        conn = conn.execution_options(**{_IMMEDIATE: True})
+        with conn.begin():
+            return fn(conn)
+
+
+async def run_write(engine: AsyncEngine, fn: Callable[[Connection], T], *, urgent: bool = False) -> T:
+    """Run `fn(connection)` as one write transaction and return its result.
+
+    For long writes (saving an article is a dozen statements). Through aiosqlite each statement
+    costs several hops between the event loop and the driver's thread, each waiting for a busy
+    loop's turn, all while holding SQLite's one write lock and every other writer (a Slack ack
+    among them) waits. So on file SQLite the whole transaction runs in a worker thread on a
+    plain pysqlite engine: one hop, after a turn at the `WriteGate`. Elsewhere (PostgreSQL,
+    in-memory SQLite) it goes through `AsyncConnection.run_sync` on the loop.
+    """
+    twin = thread_engine(engine)
+    gate = write_gate(engine)
+    if twin is None or gate is None:
+        async with write_tx(engine, urgent=urgent) as conn:
+            return await conn.run_sync(fn)
+    await gate.acquire(urgent=urgent)
+    work = asyncio.ensure_future(asyncio.to_thread(_in_tx, twin, fn))
+    try:
+        return await asyncio.shield(work)  # cancelled or not, the thread finishes its transaction
+    finally:
+        if work.done():
+            gate.release()
+        else:  # keep the gate until the thread's transaction ends
+            work.add_done_callback(lambda _: gate.release())
 
 
 def _upgrade(connection: Connection) -> None:

@@ -66,3 +66,31 @@ async def test_enqueue_waits_one_long_write_not_the_whole_queue(sqlite_url: str)
         await asyncio.gather(*writes)
     finally:
         await store.close()
+
+
+async def test_run_write_in_a_thread_keeps_the_gate_until_its_transaction_ends(sqlite_url: str) -> None:
+    from sqlalchemy.engine import Connection
+
+    from bot.store.engine import run_write, thread_engine
+
+    store = await Store.open(sqlite_url)
+    try:
+        assert thread_engine(store._engine) is not None  # file SQLite: the thread path
+
+        def slow_insert(conn: Connection) -> int:
+            conn.execute(text("CREATE TABLE IF NOT EXISTS t (x INTEGER)"))
+            time.sleep(0.3)
+            conn.execute(text("INSERT INTO t VALUES (1)"))
+            return 7
+
+        assert await run_write(store._engine, slow_insert) == 7
+        task = asyncio.create_task(run_write(store._engine, slow_insert))
+        await asyncio.sleep(0.05)
+        task.cancel()  # the caller gives up; the thread's transaction still runs to its end
+        t0 = time.perf_counter()
+        job = await store.enqueue_job(Share("T1", "C1", "2.000100", "U1"), "https://example.com/b")
+        assert job is not None and time.perf_counter() - t0 > 0.15  # waited for it, at the gate
+        async with store._engine.connect() as conn:
+            assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar_one() == 2
+    finally:
+        await store.close()
