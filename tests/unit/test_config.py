@@ -63,3 +63,24 @@ def test_config_file_keys_are_settings() -> None:
     data = tomllib.loads((REPO_ROOT / "config" / "newsbot.toml").read_text("utf8"))
     unknown = set(data) - set(Settings.model_fields)
     assert not unknown, f"config/newsbot.toml has keys Settings does not know: {unknown}"
+
+
+@pytest.mark.parametrize(
+    ("env", "value", "fragment"),
+    [
+        ("NEWSBOT_LOG_LEVEL", "verbose", "NEWSBOT_LOG_LEVEL"),
+        ("NEWSBOT_TIMEZONE", "Mars/Olympus", "unknown time zone"),
+    ],
+)
+def test_bad_log_level_or_zone_is_refused_at_start(
+    monkeypatch: pytest.MonkeyPatch, env: str, value: str, fragment: str
+) -> None:
+    monkeypatch.setenv(env, value)
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert fragment in info.value.message
+
+
+def test_log_level_is_case_insensitive(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSBOT_LOG_LEVEL", "debug")
+    assert load_settings().log_level == "DEBUG"
