@@ -33,6 +33,7 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--json", metavar="FILE", help="also write the figures as JSON to FILE ('-' = stdout)")
     ev.add_argument("--fast", action="store_true", help="a small deterministic subset (what CI runs)")
     ev.add_argument("--shared", metavar="DIR", help="the shared data folder (default: ../shared)")
+    ev.add_argument("--check", action="store_true", help="exit 1 if a figure falls below config/eval_floors.toml")
 
     sub.add_parser("serve", help="run the Slack bot (HTTP mode, or Socket Mode with SLACK_APP_TOKEN)")
     sub.add_parser("clock", help="run only the digest scheduler (one process per deployment)")
@@ -90,7 +91,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "eval":
             from bot.evaluate.runner import run_eval
 
-            return run_eval(args.suites, settings=settings, json_path=args.json, fast=args.fast, shared=args.shared)
+            return run_eval(
+                args.suites,
+                settings=settings,
+                json_path=args.json,
+                fast=args.fast,
+                shared=args.shared,
+                check=args.check,
+            )
         if args.command == "serve":
             from bot.server import serve
 

@@ -6,12 +6,13 @@ import importlib
 import json
 import sys
 import time
+import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.config import REPO_ROOT, Settings
+from bot.config import CONFIG_DIR, REPO_ROOT, Settings
 from bot.evaluate.metrics import SuiteResult
 
 SUITES = ("extraction", "quotes", "ner", "themes", "seed")
@@ -66,8 +67,33 @@ def format_table(result: SuiteResult) -> str:
     return "\n".join(lines)
 
 
+FLOORS_FILE = CONFIG_DIR / "eval_floors.toml"
+
+
+def gate(results: Sequence[SuiteResult], limits: dict[str, dict[str, dict[str, float]]]) -> list[str]:
+    """Figures below their floor (or above their ceiling): what `--check` fails on."""
+    broken = []
+    for result in results:
+        figures = {r.metric: r.f1 for r in result.rows}
+        for kind, compare in (("floors", float.__lt__), ("ceilings", float.__gt__)):
+            for metric, limit in limits.get(kind, {}).get(result.suite, {}).items():
+                value = figures.get(metric)
+                if value is None:
+                    broken.append(f"{result.suite}: '{metric}' was not measured")
+                elif compare(float(value), float(limit)):
+                    word = "below its floor" if kind == "floors" else "above its ceiling"
+                    broken.append(f"{result.suite}: '{metric}' = {value:.3f}, {word} {limit:.3f}")
+    return broken
+
+
 def run_eval(
-    suites: Sequence[str], *, settings: Settings, json_path: str | None, fast: bool, shared: str | None
+    suites: Sequence[str],
+    *,
+    settings: Settings,
+    json_path: str | None,
+    fast: bool,
+    shared: str | None,
+    check: bool = False,
 ) -> int:
     unknown = [s for s in suites if s not in SUITES]
     if unknown:
@@ -99,4 +125,11 @@ def run_eval(
             print(payload)
         else:
             Path(json_path).write_text(payload + "\n", encoding="utf8")
+    if check:
+        broken = gate(results, tomllib.loads(FLOORS_FILE.read_text("utf8")))
+        for line in broken:
+            print(f"quality gate: {line}", file=sys.stderr)
+        if broken:
+            return 1
+        print(f"quality gate: every figure at or above its floor ({FLOORS_FILE.name})")
     return 0

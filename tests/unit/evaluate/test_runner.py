@@ -38,3 +38,25 @@ def test_seed_suite_prints_a_table_and_writes_json(tmp_path: Path) -> None:
     metrics = {r["metric"]: r for r in suite["rows"]}
     assert "quotes found" in metrics
     assert all(0.0 <= r["f1"] <= 1.0 for r in suite["rows"])
+
+
+def test_gate_reports_floors_and_ceilings() -> None:
+    from bot.evaluate.metrics import Row, SuiteResult
+    from bot.evaluate.runner import gate
+
+    result = SuiteResult("themes", docs=3, seconds=1.0, rows=[Row.single("F1@10", 0.25), Row.single("dups", 2.0)])
+    limits = {
+        "floors": {"themes": {"F1@10": 0.28, "missing": 0.5}},
+        "ceilings": {"themes": {"dups": 0.0}},
+    }
+    broken = gate([result], limits)
+    assert any("'F1@10' = 0.250, below its floor 0.280" in b for b in broken)
+    assert any("'dups' = 2.000, above its ceiling 0.000" in b for b in broken)
+    assert any("'missing' was not measured" in b for b in broken)
+    assert gate([result], {"floors": {"themes": {"F1@10": 0.2}}, "ceilings": {"themes": {"dups": 2.0}}}) == []
+
+
+def test_seed_suite_passes_its_gate() -> None:
+    proc = _eval("seed", "--shared", str(SHARED_DIR), "--check")
+    assert proc.returncode == 0, proc.stderr
+    assert "quality gate: every figure at or above its floor" in proc.stdout
