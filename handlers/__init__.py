@@ -6,29 +6,14 @@ Order matters: Bolt runs the first listener that matches, so the catch-all no-op
 
 from __future__ import annotations
 
-import importlib
-import logging
-
 from slack_bolt.async_app import AsyncApp
 
 from bot.deps import Deps
-from handlers import events, messages
-
-log = logging.getLogger(__name__)
-
-# Written by other modules' owners; registered when present so the app runs without them.
-OPTIONAL_MODULES = ("handlers.commands", "handlers.actions")
+from handlers import actions, commands, events, messages
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
     messages.register(app, deps)
-    for name in OPTIONAL_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise  # a real import error inside the module must not be hidden
-            log.debug("%s not present; skipped", name)
-            continue
-        module.register(app, deps)
+    commands.register(app, deps)
+    actions.register(app, deps)
     events.register(app, deps)
