@@ -71,12 +71,31 @@ def clip(text: str, limit: int) -> str:
     return escape(cut.rstrip()) + ELLIPSIS
 
 
+# In the URL part of `<url|label>` these would end the link, start the label, or break it.
+_URL_UNSAFE = {"<": "%3C", ">": "%3E", "|": "%7C", " ": "%20", '"': "%22"}
+
+
+def safe_url(url: str) -> str:
+    """The URL part of a Slack link: `&` as an entity (Slack's rule), and the characters that
+    would end the link or start its label percent-encoded, so a page's URL is never parsed."""
+    out = escape("".join(_URL_UNSAFE.get(c, c) for c in url))
+    return "".join(f"%{ord(c):02X}" if ord(c) < 0x20 or ord(c) == 0x7F else c for c in out)
+
+
 def link(url: str, label: str) -> str:
-    """`<url|label>` for http(s) URLs with a safe label; anything else becomes plain text."""
+    """`<url|label>` for http(s) URLs; anything else becomes the label alone.
+
+    `label` must already be mrkdwn-safe (from `clip`, or our own `<#C…>`): callers that pass
+    text from a page or a URL use `text_link`, which escapes it. The URL part is always made safe.
+    """
     if not url.startswith(("http://", "https://")) or len(url) > MAX_URL_CHARS:
         return label
-    safe = escape(url).replace("|", "%7C").replace(" ", "%20")
-    return f"<{safe}|{label}>"
+    return f"<{safe_url(url)}|{label}>"
+
+
+def text_link(url: str, text: str, limit: int = HEADLINE_CHARS) -> str:
+    """A link whose label is raw text (a title, the URL itself): escaped and clipped here."""
+    return link(url, clip(text, limit))
 
 
 def _date(published: str | None) -> str | None:
@@ -141,7 +160,7 @@ def _prior(first_share: PriorShare) -> str:
     where = f"in <#{first_share.channel}>"
     text = messages.FIRST_SHARED.format(where=where, when=when)
     if first_share.permalink:
-        text += " " + link(first_share.permalink, "See that thread.")
+        text += " " + text_link(first_share.permalink, "See that thread.")
     return ":repeat: " + text
 
 
@@ -204,7 +223,8 @@ def analysis_blocks(
     if first_share is not None:
         blocks.append(_context(_prior(first_share)))
 
-    lines = [f"{title} {link(url, url) if len(url) <= MAX_URL_CHARS else ''}".rstrip(), meta]
+    shown_url = text_link(url, url, MAX_URL_CHARS) if len(url) <= MAX_URL_CHARS else ""
+    lines = [f"{title} {shown_url}".rstrip(), meta]
     if summary:
         lines.append(summary)
     lines += [f"“{clip(q.text, 200)}” — {speaker_line(q)}" for q in quotes]
@@ -222,7 +242,7 @@ def failure_blocks(failure: Failure, *, url: str | None = None) -> tuple[str, li
     text = ":warning: " + messages.failure_text(failure.code)
     blocks: list[Block] = [_mrkdwn_section(text)]
     if url:
-        blocks.append(_context(link(url, clip(url, 300)) if len(url) <= MAX_URL_CHARS else clip(url, 300)))
+        blocks.append(_context(text_link(url, url, 300)))
     return _fallback([text]), _dicts(blocks)
 
 

@@ -136,3 +136,27 @@ def test_failure_reply_uses_the_catalog_not_the_exception() -> None:
     assert "too long" in timeout
     odd, _ = failure_blocks(Failure("something_new", "KeyError: 'x'"))
     assert "KeyError" not in odd and odd.startswith(":warning:")
+
+
+def test_evil_canonical_url_and_title_cannot_mention_anyone() -> None:
+    """The page's own canonical URL and title are the page's words: both stay inert everywhere."""
+    evil_url = "https://ex.com/a<!channel>b|<@U123>"
+    article = Article(url="https://example.com/x", canonical_url=evil_url, title="<!here> & <@U9>",
+                      paragraphs=("text",))
+    text, blocks = analysis_blocks(article, ANALYSIS)
+    for s in (text, all_text(blocks)):
+        assert "<!channel>" not in s and "<@U123>" not in s and "<!here>" not in s and "<@U9>" not in s
+    links = re.findall(r"<([^>]*)>", text + "\n" + blocks[0]["text"]["text"])
+    assert links, "the headline and the fallback link the article"
+    for inner in links:
+        url, _, label = inner.partition("|")
+        assert url == "https://ex.com/a%3C!channel%3Eb%7C%3C@U123%3E"  # nothing Slack would parse
+        assert "<" not in label and ">" not in label
+    assert "&lt;!here&gt; &amp; &lt;@U9&gt;" in blocks[0]["text"]["text"]
+
+
+def test_evil_url_in_a_failure_reply_is_inert() -> None:
+    text, blocks = failure_blocks(Failure("http_404", ""), url="https://ex.com/<!channel>")
+    body = text + all_text(blocks)
+    assert "<!channel>" not in body
+    assert "<https://ex.com/%3C!channel%3E|https://ex.com/&lt;!channel&gt;>" in body
