@@ -34,8 +34,14 @@ class Parsed:
     arg: str  # the rest, whitespace-trimmed
 
 
+def unescape(text: str) -> str:
+    """Slack sends typed `&`, `<`, `>` in command text as entities; `&amp;` last, so `&amp;lt;` -> `&lt;`."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def parse(text: str | None) -> Parsed:
-    words = (text or "").strip().split(maxsplit=1)
+    """Split the (entity-decoded) command text; answers escape whatever they echo back."""
+    words = unescape(text or "").strip().split(maxsplit=1)
     if not words:
         return Parsed("", "")
     return Parsed(words[0].lower(), words[1].strip() if len(words) > 1 else "")
@@ -51,8 +57,8 @@ def recent_count(arg: str) -> int | None:
 
 
 def slack_url(arg: str) -> str:
-    """A URL as Slack sends it in command text: `<https://x|label>` or bare."""
+    """A URL as Slack formats it in (already entity-decoded) command text: `<https://x|label>` or bare."""
     arg = arg.strip()
     if arg.startswith("<") and arg.endswith(">"):
         arg = arg[1:-1].split("|", 1)[0]
-    return arg.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
+    return arg

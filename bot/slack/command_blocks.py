@@ -82,7 +82,24 @@ def parse_more(value: str) -> tuple[str, str, int] | None:
 
 
 def _fallback(lines: Sequence[str]) -> str:
-    return "\n".join(lines)[:FALLBACK_CHARS]
+    """The `text` fallback from already-escaped lines, cut without splitting an entity or link."""
+    text = "\n".join(lines)
+    if len(text) <= FALLBACK_CHARS:
+        return text
+    cut = text[: FALLBACK_CHARS - 1]
+    amp = cut.rfind("&")
+    if amp != -1 and ";" not in cut[amp:]:
+        cut = cut[:amp]
+    lt = cut.rfind("<")
+    if lt != -1 and ">" not in cut[lt:]:
+        cut = cut[:lt]
+    return cut + "…"
+
+
+def _hit_line(hit: ArticleHit) -> str:
+    """One fallback line: the escaped, clipped headline and its link."""
+    title = clip(hit.title or hit.url, TITLE_CHARS)
+    return f"{title} {link(hit.url, escape(hit.url))}"
 
 
 def article_list(heading: str, page: Page, command: str, arg: str) -> tuple[str, list[dict[str, Any]]]:
@@ -92,7 +109,7 @@ def article_list(heading: str, page: Page, command: str, arg: str) -> tuple[str,
     blocks += [_section(_hit_text(h)) for h in hits]
     if page.has_more:
         blocks.append(more_button(command, arg, page.offset + len(hits)))
-    lines = [heading] + [f"{h.title or h.url} {h.url}" for h in hits]
+    lines = [escape(heading)] + [_hit_line(h) for h in hits]
     return _fallback(lines), blocks
 
 
@@ -106,7 +123,9 @@ def quote_list(heading: str, page: Page, command: str, arg: str) -> tuple[str, l
         blocks.append(_section(text))
     if page.has_more:
         blocks.append(more_button(command, arg, page.offset + len(items)))
-    lines = [heading] + [f"“{i.quote.text[:200]}” — {i.quote.speaker or ''}" for i in items]
+    lines = [escape(heading)] + [
+        f"“{clip(i.quote.text, 200)}” — {clip(i.quote.speaker or 'unknown', 80)}" for i in items
+    ]
     return _fallback(lines), blocks
 
 
@@ -129,7 +148,7 @@ def org_report(report: OrgReport, command: str, arg: str) -> tuple[str, list[dic
     blocks += [_section(_hit_text(h)) for h in hits]
     if report.articles.has_more:
         blocks.append(more_button(command, arg, report.articles.offset + len(hits)))
-    lines = [f"{report.name}: {n} articles"] + [f"{h.title or h.url} {h.url}" for h in hits]
+    lines = [f"{name}: {n} article{'s' if n != 1 else ''}"] + [_hit_line(h) for h in hits]
     return _fallback(lines), blocks
 
 
@@ -147,9 +166,9 @@ def help_blocks(command: str, usages: Sequence[Usage], hint: str | None = None) 
     if hint:
         blocks.append(_section(escape(hint)))
     blocks.append(_section("\n".join(escape(line) for line in lines)))
-    return _fallback(([hint] if hint else []) + lines), blocks
+    return _fallback([escape(line) for line in ([hint] if hint else []) + lines]), blocks
 
 
 def notice(text: str) -> tuple[str, list[dict[str, Any]]]:
-    """A one-line answer ("No articles found for …"), escaped."""
-    return text, [_section(escape(text))]
+    """A one-line answer ("No articles found for …"), escaped in the blocks and the fallback."""
+    return escape(text), [_section(escape(text))]

@@ -119,9 +119,11 @@ async def app(database_url: str, analyzed_articles: list[Any]) -> AsyncIterator[
 @pytest.mark.slow
 async def test_help_unknown_and_empty_answer_at_once(app: App) -> None:
     for text, says in (("help", "search"), ("", "Tell me what to look up"), ("frobnicate x", "I don't know"),
-                       ("search", "needs <words>"), ("recent lots", "takes a number")):
+                       ("search", "needs &lt;words&gt;"), ("recent lots", "takes a number")):
         answer, _ = await app.command(text)
-        assert says in answer["text"] and "/newsbot quotes <person>" in answer["text"], text
+        # the fallback is Slack mrkdwn too: a raw <person> would be read as a link
+        assert says in answer["text"] and "/newsbot quotes &lt;person&gt;" in answer["text"], text
+        assert "<person>" not in answer["text"]
         assert answer.get("response_type", "ephemeral") == "ephemeral"
 
 
@@ -162,6 +164,13 @@ async def test_paging_with_more_and_escaping(app: App) -> None:
     blocks = _blocks_text(answer)
     assert "<!channel>" not in blocks and "&lt;!channel&gt; &amp; friends" in blocks
     assert "<@U123>" not in blocks
+    text = answer["text"]  # the notification / screen-reader fallback goes out as mrkdwn too
+    assert "<!channel>" not in text and "Zebra crossing &lt;!channel&gt; &amp; friends" in text
+    quotes, _ = await app.command("quotes Ann Lee")
+    assert "<@U123>" not in quotes["text"] and "Zebra &lt;@U123&gt; alert" in quotes["text"]
+    # the user's own argument, as Slack sends typed <, > and & (entities), echoed back escaped
+    nothing, _ = await app.command("search zzyzx &lt;!channel&gt; &amp; &lt;@U1&gt;")
+    assert nothing["text"] == "No articles shared here mention “zzyzx &lt;!channel&gt; &amp; &lt;@U1&gt;”."
     first = [b for b in answer["blocks"] if b["type"] == "section"][1:]
     more = _button(answer, "newsbot_more")
     assert len(first) == 5 and more is not None
