@@ -10,6 +10,7 @@ import re
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from courlan import extract_domain
 from lxml.html import HtmlElement
 
 from bot.extract.jsonld import first_string, names
@@ -130,8 +131,15 @@ def extract_title(tree: HtmlElement, article: dict[str, Any], site_name: str | N
     return cleaned[0] if cleaned else h1
 
 
+UNSAFE_URL_CHARS = re.compile(r"[\s<>|\"]")  # never valid unescaped; `<>|` would break Slack links
+
+
 def extract_canonical_url(tree: HtmlElement, final_url: str) -> str | None:
-    """`<link rel=canonical>` or og:url, resolved against the final URL; http(s) only."""
+    """`<link rel=canonical>` or og:url, resolved against the final URL; http(s) only.
+
+    A fetched page may only name a canonical URL on its own registrable domain: the archive keys
+    analyses on it, so a page elsewhere claiming `news.com/story` must not poison that story's entry.
+    """
     href = None
     for link in tree.iterfind(".//link[@rel]"):
         if "canonical" in (link.get("rel") or "").lower().split() and link.get("href"):
@@ -141,7 +149,16 @@ def extract_canonical_url(tree: HtmlElement, final_url: str) -> str | None:
     if not href:
         return None
     resolved = urljoin(final_url, href)
-    return resolved if urlsplit(resolved).scheme in ("http", "https") else None
+    if urlsplit(resolved).scheme not in ("http", "https") or UNSAFE_URL_CHARS.search(resolved):
+        return None
+    if urlsplit(final_url).scheme in ("http", "https") and _site(resolved) != _site(final_url):
+        return None
+    return resolved
+
+
+def _site(url: str) -> str:
+    """Registrable domain (`bbc.co.uk` for `www.bbc.co.uk`); the whole host when the suffix is unknown."""
+    return extract_domain(url) or (urlsplit(url).hostname or "")
 
 
 def extract_language(tree: HtmlElement) -> str | None:

@@ -119,3 +119,36 @@ def test_canonical_resolved_against_final_url() -> None:
 def test_language_primary_subtag() -> None:
     assert extract_language(tree("")) == "en"
     assert extract_language(tree("", lang="")) is None
+
+
+def _canonical(href: str, final_url: str) -> str | None:
+    from lxml.html import fromstring
+
+    from bot.extract.metadata import extract_canonical_url
+
+    html = f'<html><head><link rel="canonical" href="{href}"></head></html>'
+    return extract_canonical_url(fromstring(html), final_url)
+
+
+def test_canonical_on_the_same_site_is_kept() -> None:
+    assert _canonical("/story?id=1", "https://www.newsroom.com/amp/story") == "https://www.newsroom.com/story?id=1"
+    assert _canonical("https://newsroom.com/story", "https://m.newsroom.com/s") == "https://newsroom.com/story"
+
+
+def test_canonical_on_another_site_is_ignored() -> None:
+    # A page elsewhere must not claim another outlet's story (it would poison the archive's entry).
+    assert _canonical("https://newsroom.com/story", "https://evil.com/copy") is None
+
+
+def test_canonical_with_slack_breaking_characters_is_ignored() -> None:
+    assert _canonical("https://newsroom.com/a<!channel>b", "https://newsroom.com/a") is None
+    assert _canonical("https://newsroom.com/a|b", "https://newsroom.com/a") is None
+
+
+def test_unknown_suffix_compares_whole_hosts() -> None:
+    assert _canonical("https://a.internal-news/story", "https://a.internal-news/x") == "https://a.internal-news/story"
+    assert _canonical("https://b.internal-news/story", "https://a.internal-news/x") is None
+
+
+def test_local_files_keep_their_canonical() -> None:
+    assert _canonical("https://newsroom.com/story", "file:///tmp/story.html") == "https://newsroom.com/story"
