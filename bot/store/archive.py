@@ -7,7 +7,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, delete, exists, func, insert, literal, select, text, union_all, update
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    and_,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    union_all,
+    update,
+)
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -36,6 +49,7 @@ from bot.store.tables import (
 # only returns analyses made by this version, and each save stores a new analyses row.
 ANALYZER_VERSION = "1"
 MAX_SEARCH_BODY_CHARS = 200_000  # PostgreSQL tsvectors are capped at 1 MB
+PURGE_BATCH = 500  # rows per retention transaction: short enough never to delay an ack
 
 
 @dataclass(frozen=True, slots=True)
@@ -396,33 +410,25 @@ class ArchiveMixin:
 
     async def purge(self, older_than: timedelta | datetime) -> dict[str, int]:
         """Retention: delete shares and finished jobs older than the cutoff, analyses older than
-        it that a newer one superseded, and articles left with no share and no recent analysis."""
+        it that a newer one superseded, and articles left with no share and no recent analysis.
+
+        Deletes run in batches, each its own short transaction, so a big first sweep never holds
+        the (SQLite) write lock long enough to delay the ack path's `enqueue_job`.
+        """
         cutoff = utcnow() - older_than if isinstance(older_than, timedelta) else older_than
-        counts: dict[str, int] = {}
-        async with write_tx(self._engine) as conn:
-            counts["shares"] = (await conn.execute(delete(shares).where(shares.c.shared_at < cutoff))).rowcount
-            counts["jobs"] = (
-                await conn.execute(
-                    delete(jobs).where(jobs.c.status.in_(("done", "failed")), jobs.c.created_at < cutoff)
-                )
-            ).rowcount
-            newer = analyses.alias("newer")
-            superseded = exists().where(newer.c.article_id == analyses.c.article_id, newer.c.id > analyses.c.id)
-            counts["analyses"] = (
-                await conn.execute(delete(analyses).where(analyses.c.created_at < cutoff, superseded))
-            ).rowcount
-            recent = exists().where(analyses.c.article_id == articles.c.id, analyses.c.created_at >= cutoff)
-            shared = exists().where(shares.c.article_id == articles.c.id)
-            doomed = [r[0] for r in (await conn.execute(select(articles.c.id).where(~recent, ~shared))).all()]
-            for chunk in range(0, len(doomed), 500):
-                ids = doomed[chunk : chunk + 500]
-                if conn.dialect.name == "sqlite":  # the FTS5 table has no foreign key
-                    await conn.execute(
-                        text("DELETE FROM search_fts WHERE rowid IN (" + ",".join(map(str, ids)) + ")")
-                    )
-                await conn.execute(delete(articles).where(articles.c.id.in_(ids)))
-            counts["articles"] = len(doomed)
-            # entities nobody mentions any more
+        newer = analyses.alias("newer")
+        superseded = exists().where(newer.c.article_id == analyses.c.article_id, newer.c.id > analyses.c.id)
+        recent = exists().where(analyses.c.article_id == articles.c.id, analyses.c.created_at >= cutoff)
+        shared = exists().where(shares.c.article_id == articles.c.id)
+        counts = {
+            "shares": await self._delete_in_batches(shares, shares.c.shared_at < cutoff),
+            "jobs": await self._delete_in_batches(
+                jobs, and_(jobs.c.status.in_(("done", "failed")), jobs.c.created_at < cutoff)
+            ),
+            "analyses": await self._delete_in_batches(analyses, and_(analyses.c.created_at < cutoff, superseded)),
+            "articles": await self._delete_in_batches(articles, and_(~recent, ~shared)),
+        }
+        async with write_tx(self._engine) as conn:  # entities nobody mentions any more
             await conn.execute(
                 delete(organizations).where(~exists().where(org_mentions.c.org_id == organizations.c.id))
             )
@@ -433,6 +439,18 @@ class ArchiveMixin:
                 )
             )
         return counts
+
+    async def _delete_in_batches(self, table: Table, condition: ColumnElement[bool]) -> int:
+        deleted = 0
+        while True:
+            async with write_tx(self._engine) as conn:
+                ids = [r[0] for r in (await conn.execute(select(table.c.id).where(condition).limit(PURGE_BATCH))).all()]
+                if not ids:
+                    return deleted
+                if table is articles and conn.dialect.name == "sqlite":  # the FTS5 table has no foreign key
+                    await conn.execute(text("DELETE FROM search_fts WHERE rowid IN (" + ",".join(map(str, ids)) + ")"))
+                await conn.execute(delete(table).where(table.c.id.in_(ids)))
+                deleted += len(ids)
 
     async def article_count(self) -> int:
         async with self._engine.connect() as conn:

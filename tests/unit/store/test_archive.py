@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import text
 
 from bot.models import Analysis, Article, Organization, Person, Quote, Share, Theme
@@ -97,7 +98,11 @@ async def test_survives_restart(database_url: str) -> None:
         await store.close()
 
 
-async def test_purge_deletes_old_shares_then_unshared_articles(database_url: str) -> None:
+@pytest.mark.parametrize("batch", [500, 1], ids=["one-batch", "row-by-row"])
+async def test_purge_deletes_old_shares_then_unshared_articles(
+    database_url: str, batch: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.store.archive.PURGE_BATCH", batch)  # batching must not change what goes
     store = await Store.open(database_url)
     try:
         old = await store.save_article(URL, ARTICLE, ANALYSIS)
