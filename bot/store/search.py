@@ -194,16 +194,20 @@ class SearchMixin:
         """Articles whose themes or IPTC topics match the words."""
         return await self.search(query, team=team, limit=limit, offset=offset, themes=True)
 
-    async def recent(self, *, team: str | None = None, limit: int = 5, offset: int = 0) -> Page:
-        """Most recently shared articles (most recently stored ones when not scoped to a team)."""
+    async def recent(
+        self, *, team: str | None = None, channel: str | None = None, limit: int = 5, offset: int = 0
+    ) -> Page:
+        """Most recently shared articles in a team (or one of its channels); most recently stored
+        ones when not scoped to a team."""
         async with self._engine.connect() as conn:
             if team is None:
                 q = select(articles.c.id).order_by(articles.c.first_seen_at.desc(), articles.c.id.desc())
             else:
                 last = func.max(shares.c.shared_at)
+                where = [shares.c.team == team] + ([shares.c.channel == channel] if channel else [])
                 q = (
                     select(shares.c.article_id)
-                    .where(shares.c.team == team)
+                    .where(*where)
                     .group_by(shares.c.article_id)
                     .order_by(last.desc(), shares.c.article_id.desc())
                 )

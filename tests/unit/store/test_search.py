@@ -6,6 +6,7 @@ through the real extraction + analysis, checked against the seed article's human
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -215,5 +216,18 @@ async def test_team_scope_probes_each_candidate_not_every_team_share(sqlite_url:
                 plan = [r.detail for r in (await conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)).all()]
                 on_shares = [p for p in plan if " s " in f" {p} " or "shares" in p]
                 assert on_shares and all("article_id=?" in p for p in on_shares), (sql, plan)
+    finally:
+        await store.close()
+
+
+async def test_recent_can_be_scoped_to_one_channel(database_url: str) -> None:
+    store = await Store.open(database_url)
+    try:
+        here = await store.save_article("https://ex.test/1", _article(1, "Shared here", "x", "2025-01-05"), Analysis())
+        there = await store.save_article("https://ex.test/2", _article(2, "Elsewhere", "x", "2025-01-06"), Analysis())
+        await store.record_share(here, dataclasses.replace(_share(1), channel="C_HERE"))
+        await store.record_share(there, dataclasses.replace(_share(2), channel="C_THERE"))
+        assert [h.article_id for h in (await store.recent(team="T1", channel="C_HERE")).items] == [here]
+        assert {h.article_id for h in (await store.recent(team="T1")).items} == {here, there}
     finally:
         await store.close()
