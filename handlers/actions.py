@@ -25,7 +25,7 @@ def _action_value(body: dict[str, Any]) -> str:
 def register(app: AsyncApp, deps: Deps) -> None:
     runner: Runner = getattr(app, "_newsbot_command_runner", None) or Runner()
 
-    async def on_more(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+    async def on_more(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient) -> None:
         await ack()
         parsed = cb.parse_more(_action_value(body))
         if parsed is None or parsed[0] not in SUBCOMMANDS:
@@ -40,6 +40,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
             channel=(body.get("channel") or {}).get("id", ""),
             user=(body.get("user") or {}).get("id", ""),
             offset=max(0, offset),
+            client=client,
         )
         runner.spawn(answer(ctx, respond, replace=True))
 

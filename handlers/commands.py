@@ -14,12 +14,14 @@ from datetime import timedelta
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import commands as grammar
 from bot.deps import Deps
 from bot.errors import NewsbotError
 from bot.schedule import commands as digest_commands
 from bot.slack import command_blocks as cb
+from bot.slack.permalinks import share_links
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,7 @@ class Ctx:
     channel: str
     user: str
     offset: int = 0
+    client: AsyncWebClient | None = None  # Bolt's client for this request (permalinks, digest posts)
 
 
 Handler = Callable[[Ctx], Awaitable[Reply]]
@@ -63,6 +66,11 @@ def help_reply(ctx: Ctx, hint: str | None = None) -> Reply:
     return cb.help_blocks(ctx.command, [s.usage for s in SUBCOMMANDS.values()], hint)
 
 
+async def _links(ctx: Ctx, hits: list[Any]) -> cb.Links:
+    """Permalinks of the hits' shares (`chat.getPermalink`, archive URL when Slack won't say)."""
+    return await share_links(ctx.client, [h.share for h in hits if h.share is not None])
+
+
 # --- the built-in subcommands --------------------------------------------------------------
 async def _help(ctx: Ctx) -> Reply:
     return help_reply(ctx)
@@ -72,28 +80,29 @@ async def _search(ctx: Ctx) -> Reply:
     page = await ctx.deps.store.search(ctx.arg, team=ctx.team, limit=PAGE_SIZE, offset=ctx.offset)
     if not page.items:
         return cb.notice(f"No articles shared here mention “{ctx.arg}”.")
-    return cb.article_list(f"Articles mentioning “{ctx.arg}”", page, ctx.name, ctx.arg)
+    return cb.article_list(f"Articles mentioning “{ctx.arg}”", page, ctx.name, ctx.arg, await _links(ctx, page.items))
 
 
 async def _theme(ctx: Ctx) -> Reply:
     page = await ctx.deps.store.theme(ctx.arg, team=ctx.team, limit=PAGE_SIZE, offset=ctx.offset)
     if not page.items:
         return cb.notice(f"No articles shared here have the theme “{ctx.arg}”.")
-    return cb.article_list(f"Articles about “{ctx.arg}”", page, ctx.name, ctx.arg)
+    return cb.article_list(f"Articles about “{ctx.arg}”", page, ctx.name, ctx.arg, await _links(ctx, page.items))
 
 
 async def _quotes(ctx: Ctx) -> Reply:
     page = await ctx.deps.store.quotes_by(ctx.arg, team=ctx.team, limit=PAGE_SIZE, offset=ctx.offset)
     if not page.items:
         return cb.notice(f"No quotes from “{ctx.arg}” in articles shared here.")
-    return cb.quote_list(f"What {ctx.arg} said", page, ctx.name, ctx.arg)
+    links = await _links(ctx, [i.article for i in page.items])
+    return cb.quote_list(f"What {ctx.arg} said", page, ctx.name, ctx.arg, links)
 
 
 async def _org(ctx: Ctx) -> Reply:
     report = await ctx.deps.store.org_report(ctx.arg, team=ctx.team, limit=PAGE_SIZE, offset=ctx.offset)
     if report is None or report.article_count == 0:
         return cb.notice(f"No articles shared here mention the organization “{ctx.arg}”.")
-    return cb.org_report(report, ctx.name, ctx.arg)
+    return cb.org_report(report, ctx.name, ctx.arg, await _links(ctx, report.articles.items))
 
 
 async def _recent(ctx: Ctx) -> Reply:
@@ -104,7 +113,7 @@ async def _recent(ctx: Ctx) -> Reply:
     page = await ctx.deps.store.recent(team=ctx.team, limit=limit, offset=ctx.offset)
     if not page.items:
         return cb.notice("No articles have been shared here yet.")
-    return cb.article_list("Recently shared", page, ctx.name, ctx.arg)
+    return cb.article_list("Recently shared", page, ctx.name, ctx.arg, await _links(ctx, page.items))
 
 
 async def _analyze(ctx: Ctx) -> Reply:
@@ -191,7 +200,9 @@ def register(app: AsyncApp, deps: Deps) -> None:
     runner = Runner()
     command_name = deps.settings.slash_command
 
-    async def on_command(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+    async def on_command(
+        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
         parsed = grammar.parse(body.get("text"))
         ctx = Ctx(
             deps=deps,
@@ -201,6 +212,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
             team=body.get("team_id", ""),
             channel=body.get("channel_id", ""),
             user=body.get("user_id", ""),
+            client=client,
         )
         ctx, hint = resolve(ctx)
         if hint is not None:

@@ -27,6 +27,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.schedule import digest as digest_mod
 from bot.schedule.slots import Clock, Slot, catch_up, latest_fire, local_date, utc_now
+from bot.slack.permalinks import permalink
 from bot.store.codec import analysis_from_json
 from bot.store.digests import EMPTY, FAILED, POSTED, SKIPPED, Subscription
 
@@ -293,14 +294,9 @@ class DigestScheduler:
         )
 
     async def _permalink(self, channel: str, thread_ts: str | None, message_ts: str) -> str | None:
-        """The bot's thread for the share (its parent message); None if Slack won't say."""
-        try:
-            resp = await self.client.chat_getPermalink(channel=channel, message_ts=thread_ts or message_ts)
-        except SlackApiError as exc:
-            log.warning("no permalink for %s %s: %s", channel, message_ts, exc.response.get("error"))
-            return None
-        link = resp.get("permalink")
-        return str(link) if link else None
+        """The bot's thread for the share (its parent message); None if Slack won't say, and the
+        headline then links to the article rather than to a guessed archive URL."""
+        return await permalink(self.client, channel, thread_ts or message_ts)
 
 
 def _human_date(day: str) -> str:

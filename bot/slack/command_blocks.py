@@ -7,7 +7,7 @@ article can't produce a live mention; a page is at most ~20 blocks, well under S
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +21,7 @@ from slack_sdk.models.blocks import (
 
 from bot.commands import Usage
 from bot.slack.blocks import clip, escape, link
+from bot.slack.permalinks import Key, archive_url
 
 if TYPE_CHECKING:  # result types only; this module never touches the database
     from bot.store.search import ArticleHit, OrgReport, Page, QuoteHit
@@ -34,9 +35,7 @@ FALLBACK_CHARS = 2000
 MONTHS_SHOWN = 12
 
 
-def permalink(channel: str, ts: str) -> str:
-    """Slack's permalink form for a message: works for anyone who can see the channel."""
-    return f"https://slack.com/archives/{channel}/p{ts.replace('.', '')}"
+Links = Mapping[Key, str]  # (channel, message_ts) -> permalink, from `permalinks.share_links`
 
 
 def _section(text: str) -> dict[str, Any]:
@@ -51,13 +50,25 @@ def _date(d: datetime) -> str:
     return d.astimezone(UTC).strftime("%b %-d, %Y")
 
 
-def _hit_text(hit: ArticleHit, quote: Any = None) -> str:
+def _shared_in(hit: ArticleHit, links: Links | None) -> str | None:
+    """`shared in <#C…> · <permalink|thread>`: the mention stays OUTSIDE the link, because
+    Slack does not parse `<#C…>` nested inside a `<url|label>`."""
+    share = hit.share
+    if share is None:
+        return None
+    url = (links or {}).get((share.channel, share.message_ts)) or archive_url(
+        share.channel, share.message_ts, share.thread_ts
+    )
+    return f"shared in <#{share.channel}> · {link(url, 'thread')}"
+
+
+def _hit_text(hit: ArticleHit, links: Links | None, quote: Any = None) -> str:
     title = clip(hit.title or hit.url, TITLE_CHARS)
     parts = [f"*{link(hit.url, title)}*"]
     meta = [clip(hit.site_name, 80)] if hit.site_name else []
     meta.append(_date(hit.date))
-    if hit.share is not None:
-        meta.append(link(permalink(hit.share.channel, hit.share.message_ts), f"shared in <#{hit.share.channel}>"))
+    if (where := _shared_in(hit, links)) is not None:
+        meta.append(where)
     parts.append(" · ".join(meta))
     q = quote or hit.quote
     if q is not None:
@@ -102,24 +113,28 @@ def _hit_line(hit: ArticleHit) -> str:
     return f"{title} {link(hit.url, escape(hit.url))}"
 
 
-def article_list(heading: str, page: Page, command: str, arg: str) -> tuple[str, list[dict[str, Any]]]:
+def article_list(
+    heading: str, page: Page, command: str, arg: str, links: Links | None = None
+) -> tuple[str, list[dict[str, Any]]]:
     """A page of articles with a "More" button when there are more."""
     hits: list[ArticleHit] = page.items
     blocks = [_section(f"*{escape(heading)}*")]
-    blocks += [_section(_hit_text(h)) for h in hits]
+    blocks += [_section(_hit_text(h, links)) for h in hits]
     if page.has_more:
         blocks.append(more_button(command, arg, page.offset + len(hits)))
     lines = [escape(heading)] + [_hit_line(h) for h in hits]
     return _fallback(lines), blocks
 
 
-def quote_list(heading: str, page: Page, command: str, arg: str) -> tuple[str, list[dict[str, Any]]]:
+def quote_list(
+    heading: str, page: Page, command: str, arg: str, links: Links | None = None
+) -> tuple[str, list[dict[str, Any]]]:
     items: list[QuoteHit] = page.items
     blocks = [_section(f"*{escape(heading)}*")]
     for item in items:
         q = item.quote
         who = clip(q.speaker or "unknown", 80) + (f", {clip(q.speaker_title, 150)}" if q.speaker_title else "")
-        text = f"> “{clip(q.text, QUOTE_CHARS * 2)}”\n> — {who}\n" + _hit_text(item.article)
+        text = f"> “{clip(q.text, QUOTE_CHARS * 2)}”\n> — {who}\n" + _hit_text(item.article, links)
         blocks.append(_section(text))
     if page.has_more:
         blocks.append(more_button(command, arg, page.offset + len(items)))
@@ -129,7 +144,9 @@ def quote_list(heading: str, page: Page, command: str, arg: str) -> tuple[str, l
     return _fallback(lines), blocks
 
 
-def org_report(report: OrgReport, command: str, arg: str) -> tuple[str, list[dict[str, Any]]]:
+def org_report(
+    report: OrgReport, command: str, arg: str, links: Links | None = None
+) -> tuple[str, list[dict[str, Any]]]:
     name = clip(report.name, 150)
     aka = f" (also {', '.join(clip(a, 60) for a in report.aliases[:5])})" if report.aliases else ""
     n = report.article_count
@@ -145,7 +162,7 @@ def org_report(report: OrgReport, command: str, arg: str) -> tuple[str, list[dic
         )
         blocks.append(_section(f"*Quoted from {name}*\n{people}"))
     hits: list[ArticleHit] = report.articles.items
-    blocks += [_section(_hit_text(h)) for h in hits]
+    blocks += [_section(_hit_text(h, links)) for h in hits]
     if report.articles.has_more:
         blocks.append(more_button(command, arg, report.articles.offset + len(hits)))
     lines = [f"{name}: {n} article{'s' if n != 1 else ''}"] + [_hit_line(h) for h in hits]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlencode
@@ -133,11 +134,18 @@ async def test_search_quotes_org_from_the_real_archive(app: App) -> None:
     answer, _ = await app.command("search pharmaceutical manufacturing")
     blocks = _blocks_text(answer)
     assert gold["title"] in blocks and gold["url"] in blocks
-    assert "https://slack.com/archives/C1/p1766000000000100" in blocks  # where it was shared
+    # where it was shared: Slack's permalink (chat.getPermalink), the channel mention outside
+    # the link because Slack does not parse <#C…> nested in <url|label>
+    assert "shared in <#C1> · <https://newsroom.slack.com/archives/C1/p1766000000000100|thread>" in blocks
+    assert {c.args["message_ts"] for c in app.slack.calls_to("chat.getPermalink")} >= {"1766000000.000100"}
     assert answer.get("response_type") == "ephemeral"
 
+    app.slack.fail_next(1, method="chat.getPermalink", error="message_not_found")
     answer, _ = await app.command("quotes Doty")
-    assert "Brian Doty" in _blocks_text(answer)
+    blocks = _blocks_text(answer)  # Slack wouldn't say: the archive form of the same message
+    assert "Brian Doty" in blocks
+    found = set(re.findall(r"<#C1> · <https://[^|>]+/archives/C1/p\d+\|thread>", blocks))
+    assert found == {"<#C1> · <https://slack.com/archives/C1/p1766000000000100|thread>"}  # every quote: one article
     answer, _ = await app.command("org AAM")
     blocks = _blocks_text(answer)
     assert "Association for Accessible Medicines" in blocks and "John Murphy" in blocks
