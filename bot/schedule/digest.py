@@ -5,7 +5,8 @@ Order and grouping rules (tests compute expected results by hand from these):
 1. Rank: most shares across all channels first, then the earliest share in this channel,
    then the headline (a stable tiebreak).
 2. Show the top `max_articles` (capped at `MAX_SHOWN` so any setting fits Block Kit's 50
-   blocks and ~12k chars); the rest become "and N more: /newsbot recent".
+   blocks and ~12k chars); the rest become "and N more: /newsbot recent" (the configured
+   slash command, `settings.slash_command`).
 3. Group the shown articles by theme: the article's first IPTC Media Topic if it has one,
    else its best key phrase that at least one other digest article shares (case-insensitive),
    else "Other stories". Groups follow their best-ranked article; "Other stories" is last.
@@ -46,7 +47,7 @@ GROUP_CHARS = 80
 MAX_NAMES = 5  # organizations and people listed at the bottom
 NAME_CHARS = 60
 OTHER_GROUP = "Other stories"
-RECENT_COMMAND = "/newsbot recent"
+DEFAULT_COMMAND = "/newsbot"  # callers pass settings.slash_command; a workspace may rename it
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +171,7 @@ def build(
     title: str,
     max_articles: int,
     quiet_note: bool = False,
+    slash_command: str = DEFAULT_COMMAND,
 ) -> Digest | None:
     """The digest message, or None when nothing was shared and no quiet note is wanted."""
     if not items:
@@ -181,7 +183,7 @@ def build(
     ranked = rank(items)
     shown = ranked[: max(1, min(max_articles, MAX_SHOWN))]
     while True:  # drop from the tail until the whole message fits Slack's size limit
-        blocks = _blocks(title, shown, ranked)
+        blocks = _blocks(title, shown, ranked, slash_command)
         if _size(blocks) <= MAX_MESSAGE_CHARS or len(shown) == 1:
             break
         shown = shown[:-1]
@@ -192,7 +194,7 @@ def build(
     return Digest(text, [b.to_dict() for b in blocks], tuple(shown), more)
 
 
-def _blocks(title: str, shown: list[DigestItem], ranked: list[DigestItem]) -> list[Block]:
+def _blocks(title: str, shown: list[DigestItem], ranked: list[DigestItem], slash_command: str) -> list[Block]:
     blocks: list[Block] = [HeaderBlock(text=title[:HEADLINE_CHARS])]  # our own words, plain text
     for label, members in group(shown):
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"*{clip(label, GROUP_CHARS)}*")]))
@@ -207,5 +209,6 @@ def _blocks(title: str, shown: list[DigestItem], ranked: list[DigestItem]) -> li
         blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(lines))))
     more = len(ranked) - len(shown)
     if more:
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"and {more} more: {RECENT_COMMAND}")]))
+        line = f"and {more} more: {clip(slash_command, 40)} recent"
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=line)]))
     return blocks

@@ -291,6 +291,7 @@ class DigestScheduler:
             title=title,
             max_articles=self.settings.digest_max_articles,
             quiet_note=self.settings.digest_quiet_note,
+            slash_command=self.settings.slash_command,
         )
 
     async def _permalink(self, channel: str, thread_ts: str | None, message_ts: str) -> str | None:

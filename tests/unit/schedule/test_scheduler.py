@@ -170,7 +170,7 @@ async def test_next_digest_covers_since_the_previous_one(store: Store, slack: Fa
 
 
 async def test_quiet_note_and_the_more_line(store: Store, slack: FakeSlack) -> None:
-    sched = make(store, slack, FakeClock(NOW), digest_quiet_note=True, digest_max_articles=2)
+    sched = make(store, slack, FakeClock(NOW), digest_quiet_note=True, digest_max_articles=2, slash_command="/news")
     quiet = await sched.post(TEAM, "C9", "2026-05-04", "07:30")
     assert quiet.status == "empty" and "quiet day" in slack.replies()[0].args["text"]
     await seed(store)
@@ -178,7 +178,7 @@ async def test_quiet_note_and_the_more_line(store: Store, slack: FakeSlack) -> N
     blocks = slack.replies()[1].args["blocks"]
     assert outline(blocks) == ["# economy, business and finance", "Fed raises rates", "# Other stories",
                                "Budget vote delayed"]  # alone, "City Budget" is no longer shared
-    assert blocks[-1]["elements"][0]["text"] == "and 3 more: /newsbot recent"
+    assert blocks[-1]["elements"][0]["text"] == "and 3 more: /news recent"  # the workspace's own command
 
 
 async def test_many_channels_at_the_same_minute_are_spread(store: Store, slack: FakeSlack) -> None:
