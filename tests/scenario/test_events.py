@@ -13,6 +13,7 @@ import os
 import re
 import signal
 import socket
+import sqlite3
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -35,6 +36,9 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 SECRET = "test-signing-secret"
 SEED = "pharma-manufacturing.html"
+# Slack gives up on an ack after 3 s. Typical ack latency is measured in bench/ (on a quiet
+# machine); here only a bound a loaded CI runner still meets.
+ACK_LIMIT_SECONDS = 2.5
 GOLD = json.loads((SHARED_ARTICLES / "pharma-manufacturing.gold.json").read_text())
 GOLD_SPEAKERS = set(GOLD["speaker_titles"])
 GOLD_ORG_NAMES = [[o["name"], *o["aliases"]] for o in GOLD["organizations"]]
@@ -67,8 +71,14 @@ def message(channel: str, text: str, ts: str | None = None, **extra: Any) -> dic
 class Bot:
     """The running app as Slack sees it: a URL to post events to."""
 
-    def __init__(self, base: str, http: aiohttp.ClientSession) -> None:
-        self.base, self.http = base, http
+    def __init__(self, base: str, http: aiohttp.ClientSession, db: Path) -> None:
+        self.base, self.http, self.db = base, http, db
+
+    def jobs_in(self, channel: str) -> list[str]:
+        """Statuses of the job rows recorded for a channel (read from the app's SQLite file)."""
+        with contextlib.closing(sqlite3.connect(self.db)) as conn:
+            rows = conn.execute("SELECT status FROM jobs WHERE channel = ? ORDER BY id", (channel,)).fetchall()
+        return [r[0] for r in rows]
 
     async def send(self, body: bytes, *, secret: str = SECRET, timestamp: int | None = None,
                    retry: int | None = None) -> tuple[int, float, str]:
@@ -155,7 +165,7 @@ async def bot(slack: FakeSlack, tmp_path_factory: pytest.TempPathFactory) -> Asy
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     async with aiohttp.ClientSession() as http:
-        app = Bot(f"http://127.0.0.1:{port}", http)
+        app = Bot(f"http://127.0.0.1:{port}", http, db)
         await app.wait_ready()
         yield app
     await runner.cleanup()
@@ -169,7 +179,7 @@ async def test_shared_link_gets_one_threaded_reply_naming_speakers_and_orgs(
     event = message(channel, f"Worth a read <{url}|pharma story> &amp; more")
     status, ack, _ = await bot.send(event_body(event))
     assert status == 200
-    assert ack < 0.5, f"ack took {ack:.3f}s"
+    assert ack < ACK_LIMIT_SECONDS, f"ack took {ack:.3f}s"
     print(f"ack latency {ack * 1000:.1f} ms")
     t0 = time.perf_counter()
     [reply] = await wait_reply(slack, channel)
@@ -216,6 +226,7 @@ async def test_retries_duplicates_and_unfurl_edits_reply_once(
     assert statuses == [200, 200, 200, 200]
     await wait_reply(slack, channel)
     await bot.idle()
+    assert bot.jobs_in(channel) == ["done"]  # one row: every duplicate hit the key before its 200
     assert len(replies_in(slack, channel)) == 1
 
 
@@ -229,8 +240,9 @@ async def test_own_and_other_bots_messages_get_no_reply(
     other_bot = message(channel, f"<{url}>", subtype="bot_message", bot_id="B0OTHER", user=None)
     for ev in (own, own_edited, other_bot):
         assert (await bot.send(event_body(ev)))[0] == 200
+    # Jobs are recorded before the 200, so no row now means no reply ever.
+    assert bot.jobs_in(channel) == []
     await bot.idle()
-    await asyncio.sleep(0.3)
     assert replies_in(slack, channel) == []
     assert [c for c in slack.calls if c.args.get("channel") == channel] == []
 
@@ -243,8 +255,8 @@ async def test_forged_and_stale_signatures_are_refused(
     assert (await bot.send(body, secret="not-the-secret"))[0] == 401
     six_minutes_ago = int(time.time()) - 360
     assert (await bot.send(body, timestamp=six_minutes_ago))[0] == 401
+    assert bot.jobs_in(channel) == []  # refused before the listener: nothing recorded, nothing to reply
     await bot.idle()
-    await asyncio.sleep(0.3)
     assert replies_in(slack, channel) == []
 
 
@@ -411,7 +423,7 @@ async def test_killed_after_the_ack_and_restarted_replies_exactly_once(
     proc = await _start_serve(env, tmp_path)
     try:
         async with aiohttp.ClientSession() as http:
-            app = Bot(f"http://127.0.0.1:{port}", http)
+            app = Bot(f"http://127.0.0.1:{port}", http, db)
             seen = await app.wait_ready(within=60)
             assert 503 in seen, f"healthz never said 503 while loading: {seen[:10]}"
             status, _, _ = await app.send(event_body(message(channel, f"<{url}>")))
@@ -426,7 +438,7 @@ async def test_killed_after_the_ack_and_restarted_replies_exactly_once(
             await app.wait_ready(within=60)
             await wait_reply(slack, channel)
             await app.idle()
-            await asyncio.sleep(0.5)
+            assert app.jobs_in(channel) == ["done"]  # finished, so nothing will reply again
             assert len(replies_in(slack, channel)) == 1
     except BaseException:
         print((tmp_path / "serve.log").read_text()[-3000:])
