@@ -26,6 +26,8 @@ FAILURES: dict[str, str] = {
     "file_error": "I couldn't read that file.",
     "extract_failed": "I opened the page but couldn't make sense of its content.",
     "analysis_failed": "Something went wrong while I was reading this article. Sorry about that.",
+    "analysis_timeout": "This article took too long to analyze, so I gave up. Try sharing it again later.",
+    "gave_up": "I tried several times but couldn't read this article, so I gave up. Sorry about that.",
 }
 DEFAULT_FAILURE = "I couldn't read this article."
 

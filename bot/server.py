@@ -32,7 +32,7 @@ from bot.models import Job
 from bot.pipeline import Analyzer
 from bot.slack.client import make_client
 from bot.store import Store
-from bot.worker import Worker
+from bot.worker import Worker, instance_name
 
 log = logging.getLogger(__name__)
 
@@ -143,6 +143,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
             client=client,
             max_concurrent=settings.max_concurrent_jobs,
             freshness=timedelta(hours=settings.freshness_hours),
+            instance=instance_name(settings.port),
         )
         stack.push_async_callback(worker.close)
         deps = Deps(settings=settings, store=store, fetcher=fetcher, analyzer=analyzer, worker=worker)
@@ -154,7 +155,8 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
             stack.push_async_callback(deps.scheduler.stop)
         state = app[STATE]
         state.deps, state.bolt = deps, build_bolt(settings, client, deps)
-        # Before we accept events: what our previous process left unfinished is ours to take over.
+        # Before we accept events: what our previous process (same host:port) left unfinished, and
+        # jobs whose claim outlived the lease, are ours to take over; a sweep then runs every minute.
         leftover = await worker.pending_at_startup()
         warm_up = asyncio.create_task(_warm_up(state, deps, leftover), name="warm-up")
         stack.push_async_callback(_cancel, warm_up)

@@ -1,8 +1,12 @@
 """Claim a job -> fetch -> extract + analyze (process pool) -> store -> threaded reply -> done.
 
 The worker owns its tasks (strong references, cancelled on close) and bounds how many run at
-once; listeners only record jobs. Jobs are durable rows, so a restart resumes whatever was
-queued or running. "Exactly one reply" rests on the job table's unique key plus `claim_job`.
+once; listeners only record jobs. Jobs are durable rows claimed under this instance's name
+(`host:port`), so several processes can share one database: at start-up and in a periodic
+sweep a worker takes over queued jobs nobody runs, its own previous process's running jobs,
+and running jobs whose claim is older than the lease (their process died). A job is marked
+done as soon as Slack accepts its reply, before the reactions; a job claimed more than
+`MAX_ATTEMPTS` times (it keeps killing its process) gets a short failure reply instead.
 """
 
 from __future__ import annotations
@@ -10,6 +14,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import os
+import socket
 import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -19,9 +25,11 @@ import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.errors import AnalysisError
 from bot.models import Analysis, Article, Failure, Job, Page, Share
 from bot.pipeline import read_target
 from bot.slack.blocks import PriorShare, analysis_blocks, failure_blocks
+from bot.store.jobs import JOB_LEASE
 
 if TYPE_CHECKING:
     from bot.pipeline import Analyzer
@@ -32,7 +40,20 @@ log = logging.getLogger(__name__)
 WORKING, DONE, PROBLEM = "eyes", "white_check_mark", "warning"
 # What a Web API call raises once the client's retry handlers have given up.
 SLACK_ERRORS = (SlackApiError, SlackClientError, aiohttp.ClientError, TimeoutError)
-RESUME_LEASE = timedelta(0)  # at start-up, jobs left running belonged to our previous process
+# A job claimed this many times without finishing crashed its process each time: give up.
+MAX_ATTEMPTS = 3
+GAVE_UP = "gave_up"  # error code of a job given up after MAX_ATTEMPTS
+# How often to look for jobs nobody runs (a dead sibling's, or queued ones never picked up),
+# and how long a queued job may wait before the sweep takes it (its own process submits it
+# at once; this only catches ones whose process died first).
+SWEEP_SECONDS = 60.0
+QUEUED_GRACE = timedelta(minutes=1)
+
+
+def instance_name(port: int) -> str:
+    """Stable across restarts of one `newsbot serve` (same host, same port), distinct between
+    processes running at the same time (two can't listen on one port of one host)."""
+    return f"{socket.gethostname()}:{port}"
 
 
 class PageLoader(Protocol):
@@ -51,14 +72,23 @@ class Worker:
         client: AsyncWebClient,
         max_concurrent: int,
         freshness: timedelta,
+        instance: str | None = None,
+        lease: timedelta = JOB_LEASE,
+        sweep_every: float = SWEEP_SECONDS,
+        queued_grace: timedelta = QUEUED_GRACE,
     ) -> None:
         self._store = store
         self._fetcher = fetcher
         self._analyzer = analyzer
         self._client = client
         self._freshness = freshness
+        self.instance = instance or f"{socket.gethostname()}:pid{os.getpid()}"
+        self._lease = lease
+        self._sweep_every = sweep_every
+        self._queued_grace = queued_grace
         self._slots = asyncio.Semaphore(max_concurrent)
         self._tasks: dict[int, asyncio.Task[None]] = {}  # job id -> its task (strong references)
+        self._sweeper: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
         self.completed = 0
 
@@ -76,29 +106,58 @@ class Worker:
         return len(self._tasks)
 
     async def pending_at_startup(self) -> list[Job]:
-        """Snapshot what a previous process left unfinished (call before accepting events)."""
-        return await self._store.unfinished_jobs()
+        """Snapshot what is ours to take over (call before accepting events): queued jobs, our
+        previous process's running jobs, and running jobs whose claim outlived the lease."""
+        return await self._store.claimable_jobs(owner=self.instance, lease=self._lease)
 
     def resume(self, jobs: list[Job]) -> None:
+        """Run the start-up snapshot, then keep sweeping for abandoned jobs until `close`."""
         for job in jobs:
-            self.submit(job, takeover=True)
+            self.submit(job)
         if jobs:
             log.info("resuming %d unfinished job(s)", len(jobs))
+        if self._sweeper is None:
+            self._sweeper = asyncio.create_task(self._sweep_forever(), name="job-sweeper")
 
-    def submit(self, job: Job, *, takeover: bool = False) -> None:
+    def submit(self, job: Job) -> None:
         """Run `job` in a task this worker keeps; a job id already running here is ignored."""
         if job.id in self._tasks:
             return
-        task = asyncio.create_task(self._run(job, takeover), name=f"job-{job.id}")
+        task = asyncio.create_task(self._run(job), name=f"job-{job.id}")
         self._tasks[job.id] = task
         task.add_done_callback(functools.partial(self._forget, job.id))
 
     def _forget(self, job_id: int, _task: asyncio.Task[None]) -> None:
         self._tasks.pop(job_id, None)
 
+    async def sweep(self) -> int:
+        """Submit the jobs nobody is running (a dead sibling's, queued ones never picked up);
+        `claim_job` decides atomically, so two sweeping processes never run one job twice."""
+        jobs = await self._store.claimable_jobs(
+            owner=self.instance, lease=self._lease, queued_for=self._queued_grace
+        )
+        fresh = [j for j in jobs if j.id not in self._tasks]
+        for job in fresh:
+            self.submit(job)
+        if fresh:
+            log.info("sweep: taking over %d abandoned job(s)", len(fresh))
+        return len(fresh)
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self._sweep_every)
+            try:
+                await self.sweep()
+            except Exception:  # the database may be away for a moment: try again next round
+                log.warning("job sweep failed", exc_info=True)
+
     async def close(self) -> None:
-        """Cancel what is running; those jobs stay `running` in the DB and resume next start."""
+        """Stop sweeping and cancel what is running; those jobs stay `running` in the DB, and
+        our next process (same instance name) or, after the lease, any other takes them over."""
         tasks = list(self._tasks.values())
+        if self._sweeper is not None:
+            tasks.append(self._sweeper)
+            self._sweeper = None
         for t in tasks:
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -109,35 +168,59 @@ class Worker:
             await asyncio.gather(*list(self._tasks.values()), return_exceptions=True)
 
     # --- one job --------------------------------------------------------------------------
-    async def _run(self, job: Job, takeover: bool) -> None:
+    async def _run(self, job: Job) -> None:
         await self._ready.wait()
         async with self._slots:
-            lease = {"lease": RESUME_LEASE} if takeover else {}
-            claimed = await self._store.claim_job(job.id, **lease)
+            claimed = await self._store.claim_job(job.id, lease=self._lease, owner=self.instance)
             if claimed is None:
                 return  # done already, or another worker holds it
+            reply = _Reply()
             try:
-                await self._process(claimed)
+                if claimed.attempts > MAX_ATTEMPTS:
+                    log.error("job %s (%s): claimed %d times without finishing; giving up",
+                              job.id, job.url, claimed.attempts)
+                    await self._fail(claimed, reply, GAVE_UP)
+                else:
+                    await self._process(claimed, reply)
             except asyncio.CancelledError:
                 raise
-            except Exception:  # a bug must not kill the worker or leave the job spinning
+            except Exception:  # a bug or a database error: never silence, never a stuck job
                 log.exception("job %s (%s) failed unexpectedly", job.id, job.url)
-                await self._store.finish_job(job.id, "failed", error_code="internal_error")
+                await self._fail(claimed, reply, AnalysisError.code)
             finally:
                 self.completed += 1
 
-    async def _process(self, job: Job) -> None:
+    async def _process(self, job: Job, reply: _Reply) -> None:
         share, t0 = job.share, time.perf_counter()
         await self._react("reactions_add", share, WORKING)
-        error_code: str | None = None
+        article, analysis, prior, failure = await self._read(job)
+        if failure is not None:
+            text, blocks = failure_blocks(failure, url=job.url)
+        else:
+            assert article is not None and analysis is not None
+            text, blocks = analysis_blocks(article, analysis, first_share=await self._prior(prior, share))
+        error_code = failure.code if failure is not None else None
+        if not await self._reply(job, reply, text, blocks, error_code):
+            return
+        log.info(
+            "job %s: replied in %.2fs (%.2fs after the share) %s %s",
+            job.id, time.perf_counter() - t0, time.time() - share.shared_at if share.shared_at else -1,
+            error_code or "ok", job.url,
+        )
+
+    async def _reply(
+        self,
+        job: Job,
+        reply: _Reply,
+        text: str,
+        blocks: list[dict[str, Any]],
+        error_code: str | None,
+        status: str = "done",
+    ) -> bool:
+        """Post in the thread and mark the job done at once (before the reactions, so a crash
+        there can't cause a second reply); then swap :eyes: for the outcome. False if Slack refused."""
+        share = job.share
         try:
-            article, analysis, prior, failure = await self._read(job)
-            if failure is not None:
-                error_code = failure.code
-                text, blocks = failure_blocks(failure, url=job.url)
-            else:
-                assert article is not None and analysis is not None
-                text, blocks = analysis_blocks(article, analysis, first_share=await self._prior(prior, share))
             resp = await self._client.chat_postMessage(
                 channel=share.channel,
                 thread_ts=share.reply_thread_ts,
@@ -151,15 +234,27 @@ class Worker:
             log.warning("job %s: could not reply in %s: %s", job.id, share.channel, slack_error)
             await self._store.finish_job(job.id, "failed", error_code=f"slack_{slack_error}")
             await self._react("reactions_remove", share, WORKING)
-            return
+            return False
+        reply.ts, reply.error_code = resp.get("ts") or "", error_code
+        await self._store.finish_job(job.id, status, error_code=error_code, reply_ts=reply.ts)
+        reply.recorded = True
         await self._react("reactions_remove", share, WORKING)
         await self._react("reactions_add", share, PROBLEM if error_code else DONE)
-        await self._store.finish_job(job.id, "done", error_code=error_code, reply_ts=resp.get("ts"))
-        log.info(
-            "job %s: replied in %.2fs (%.2fs after the share) %s %s",
-            job.id, time.perf_counter() - t0, time.time() - share.shared_at if share.shared_at else -1,
-            error_code or "ok", job.url,
-        )
+        return True
+
+    async def _fail(self, job: Job, reply: _Reply, code: str) -> None:
+        """Best effort after an unexpected error: a short failure reply (unless the reply went
+        out already) and :warning:, then the job is failed. Errors here are logged, not raised."""
+        try:
+            if reply.recorded:  # the job is finished; only a reaction went wrong
+                return
+            if reply.ts is not None:  # the reply is out; only recording it failed
+                await self._store.finish_job(job.id, "done", error_code=reply.error_code, reply_ts=reply.ts)
+                return
+            text, blocks = failure_blocks(Failure(code, "unexpected error"), url=job.url)
+            await self._reply(job, reply, text, blocks, code, status="failed")
+        except Exception:
+            log.exception("job %s: could not record its failure; the sweep retries it", job.id)
 
     async def _read(
         self, job: Job
@@ -196,6 +291,17 @@ class Worker:
             await call(channel=share.channel, timestamp=share.message_ts, name=name)
         except SLACK_ERRORS as exc:
             log.debug("%s %s on %s/%s: %s", method, name, share.channel, share.message_ts, _slack_error(exc))
+
+
+class _Reply:
+    """How far one run got: once Slack gave the reply a `ts`, nothing may post for that job again."""
+
+    __slots__ = ("error_code", "recorded", "ts")
+
+    def __init__(self) -> None:
+        self.ts: str | None = None  # set once Slack accepted the reply
+        self.error_code: str | None = None
+        self.recorded = False  # the job row says finished
 
 
 def _slack_error(exc: Exception) -> str:

@@ -53,18 +53,22 @@ class JobsMixin:
             row = (await conn.execute(stmt.values(**values).returning(*jobs.c))).first()
         return _job(row) if row is not None else None
 
-    async def claim_job(self, job_id: int, *, lease: timedelta = JOB_LEASE) -> Job | None:
+    async def claim_job(
+        self, job_id: int, *, lease: timedelta = JOB_LEASE, owner: str | None = None
+    ) -> Job | None:
         """Atomically move a job queued -> running; None if another worker holds it or it's done.
 
-        A job left `running` longer than `lease` (its process died) can be claimed again; at
-        start-up a single-instance deployment may pass `lease=timedelta(0)` to take over all.
+        A job left `running` longer than `lease` (its process died) can be claimed again, and so
+        can one claimed by `owner` itself (our previous process, restarted under the same name).
         """
         now = utcnow()
-        stale = and_(jobs.c.status == "running", jobs.c.claimed_at <= now - lease)
+        stale = jobs.c.claimed_at <= now - lease
+        if owner is not None:
+            stale = or_(stale, jobs.c.claimed_by == owner)
         stmt = (
             update(jobs)
-            .where(jobs.c.id == job_id, or_(jobs.c.status == "queued", stale))
-            .values(status="running", attempts=jobs.c.attempts + 1, claimed_at=now)
+            .where(jobs.c.id == job_id, or_(jobs.c.status == "queued", and_(jobs.c.status == "running", stale)))
+            .values(status="running", attempts=jobs.c.attempts + 1, claimed_at=now, claimed_by=owner)
             .returning(*jobs.c)
         )
         async with write_tx(self._engine) as conn:
@@ -74,6 +78,21 @@ class JobsMixin:
     async def unfinished_jobs(self) -> list[Job]:
         """Queued or running jobs, oldest first: what to resume at start-up."""
         stmt = select(jobs).where(jobs.c.status.in_(UNFINISHED)).order_by(jobs.c.id)
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(stmt)).all()
+        return [_job(r) for r in rows]
+
+    async def claimable_jobs(
+        self, *, owner: str, lease: timedelta = JOB_LEASE, queued_for: timedelta = timedelta(0)
+    ) -> list[Job]:
+        """Jobs `owner` may take over, oldest first: queued at least `queued_for`, or running
+        under `owner`'s name or with a claim older than `lease` (the sweep's and start-up's list)."""
+        now = utcnow()
+        queued = and_(jobs.c.status == "queued", jobs.c.created_at <= now - queued_for)
+        abandoned = and_(
+            jobs.c.status == "running", or_(jobs.c.claimed_at <= now - lease, jobs.c.claimed_by == owner)
+        )
+        stmt = select(jobs).where(or_(queued, abandoned)).order_by(jobs.c.id)
         async with self._engine.connect() as conn:
             rows = (await conn.execute(stmt)).all()
         return [_job(r) for r in rows]

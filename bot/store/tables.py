@@ -204,6 +204,7 @@ jobs = Table(
     Column("reply_ts", String(32)),
     Column("created_at", UTCDateTime, nullable=False, default=utcnow),
     Column("claimed_at", UTCDateTime),
+    Column("claimed_by", String(128)),  # the worker instance (host:port) holding a running job
     Column("finished_at", UTCDateTime),
     UniqueConstraint("team", "channel", "message_ts", "url"),
 )
