@@ -48,6 +48,11 @@ GAVE_UP = "gave_up"  # error code of a job given up after MAX_ATTEMPTS
 # at once; this only catches ones whose process died first).
 SWEEP_SECONDS = 60.0
 QUEUED_GRACE = timedelta(minutes=1)
+# Slack errors that a retry won't fix are logged once per (channel, error) per process;
+# after that at debug level. Errors missing here (ratelimited after retries, 5xx) always warn.
+TRANSIENT_SLACK_ERRORS = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable",
+                                    "request_timeout"})
+MAX_REMEMBERED_ERRORS = 10_000
 
 
 def instance_name(port: int) -> str:
@@ -90,6 +95,7 @@ class Worker:
         self._tasks: dict[int, asyncio.Task[None]] = {}  # job id -> its task (strong references)
         self._sweeper: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
+        self._reported: set[tuple[str, str]] = set()  # (channel, permanent Slack error) logged once
         self.completed = 0
 
     # --- lifecycle ------------------------------------------------------------------------
@@ -231,7 +237,7 @@ class Worker:
             )
         except SLACK_ERRORS as exc:
             slack_error = _slack_error(exc)
-            log.warning("job %s: could not reply in %s: %s", job.id, share.channel, slack_error)
+            self._log_reply_error(job, slack_error)
             await self._store.finish_job(job.id, "failed", error_code=f"slack_{slack_error}")
             await self._react("reactions_remove", share, WORKING)
             return False
@@ -283,6 +289,21 @@ class Worker:
         except SLACK_ERRORS as exc:
             log.info("no permalink for %s/%s: %s", first.channel, first.message_ts, _slack_error(exc))
         return PriorShare(first.channel, first.shared_at or float(first.message_ts), permalink)
+
+    def _log_reply_error(self, job: Job, slack_error: str) -> None:
+        """Permanent errors (not_in_channel, channel_not_found, ...) once per channel, then debug."""
+        key = (job.share.channel, slack_error)
+        permanent = (  # Slack's own error words; not http_503 nor an exception name (TimeoutError)
+            slack_error.islower() and not slack_error.startswith("http_") and slack_error not in TRANSIENT_SLACK_ERRORS
+        )
+        if not permanent or key not in self._reported:
+            if permanent:
+                if len(self._reported) >= MAX_REMEMBERED_ERRORS:
+                    self._reported.clear()
+                self._reported.add(key)
+            log.warning("job %s: could not reply in %s: %s", job.id, job.share.channel, slack_error)
+        else:
+            log.debug("job %s: could not reply in %s: %s (logged before)", job.id, job.share.channel, slack_error)
 
     async def _react(self, method: str, share: Share, name: str) -> None:
         """Progress reactions are nice to have: their errors (already_reacted, ...) are not fatal."""

@@ -1,14 +1,15 @@
 """The worker against a real SQLite file, real HTTP (the local article server) and a local fake
 of Slack's Web API: replies recorded before the reactions, takeover of abandoned jobs (and only
-those), the attempts cap, failure replies after unexpected errors. Pages are ones the pipeline
-rejects before analysis (HTTP 404), so no spaCy process is needed; the analyzer is real but
-never started.
+those), the attempts cap, failure replies after unexpected errors, permanent Slack errors
+logged once. Pages are ones the pipeline rejects before analysis (HTTP 404), so no spaCy
+process is needed; the analyzer is real but never started.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 import pytest_asyncio
 from sqlalchemy.exc import OperationalError
 
@@ -193,3 +195,26 @@ async def test_unexpected_error_still_replies_and_warns(world: World, tmp_path: 
                                     ("reactions.add", "warning")]
     row = await world.store.get_job(job.id)
     assert row is not None and row.status == "failed" and row.error_code == "analysis_failed"
+
+
+async def test_permanent_slack_errors_are_logged_once_per_channel(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="bot.worker")
+    first = await world.job()
+    second_share = Share(team=TEAM_ID, channel=first.share.channel, message_ts=f"{int(time.time())}.999999")
+    second = await world.store.enqueue_job(second_share, world.web.url("/status/404"))
+    other = await world.job()
+    assert second is not None
+    world.slack.fail_next(3, method="chat.postMessage", error="not_in_channel")
+    worker = world.worker()
+    for job in (first, second, other):
+        worker.submit(job)
+        await worker.join()
+    await worker.close()
+    warned = [r for r in caplog.records if r.levelno == logging.WARNING and "not_in_channel" in r.getMessage()]
+    assert sorted(first.share.channel in r.getMessage() for r in warned) == [False, True]  # one per channel
+    assert any(r.levelno == logging.DEBUG and "not_in_channel" in r.getMessage() for r in caplog.records)
+    for job in (first, second, other):
+        row = await world.store.get_job(job.id)
+        assert row is not None and row.status == "failed" and row.error_code == "slack_not_in_channel"
