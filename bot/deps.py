@@ -20,3 +20,4 @@ class Deps:
     analyzer: Analyzer
     worker: Any = None  # bot.worker.Worker
     scheduler: Any = None  # bot.schedule.scheduler.DigestScheduler
+    commands: Any = None  # handlers.commands.Runner: /newsbot answer tasks, closed by bot.server

@@ -147,6 +147,10 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         )
         stack.push_async_callback(worker.close)
         deps = Deps(settings=settings, store=store, fetcher=fetcher, analyzer=analyzer, worker=worker)
+        from handlers.commands import Runner  # the root may import handlers
+
+        deps.commands = Runner.from_settings(settings)  # /newsbot answers: cancelled before the store closes
+        stack.push_async_callback(deps.commands.close)
         if settings.scheduler:  # NEWSBOT_SCHEDULER=off on web processes when `newsbot clock` runs
             from bot.schedule.scheduler import DigestScheduler
 

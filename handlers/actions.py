@@ -12,7 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.deps import Deps
 from bot.models import Share
 from bot.slack import command_blocks as cb
-from handlers.commands import SUBCOMMANDS, Ctx, Runner, answer
+from handlers.commands import SUBCOMMANDS, Ctx, answer, runner_of
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ def _action_value(body: dict[str, Any]) -> str:
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
-    runner: Runner = getattr(app, "_newsbot_command_runner", None) or Runner()
+    runner = runner_of(deps)
 
     async def on_more(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient) -> None:
         await ack()

@@ -17,6 +17,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import commands as grammar
+from bot.config import Settings
 from bot.deps import Deps
 from bot.errors import NewsbotError
 from bot.schedule import commands as digest_commands
@@ -132,7 +133,16 @@ async def _analyze(ctx: Ctx) -> Reply:
     if stored is not None:
         article, analysis, article_id = stored.article, stored.analysis, stored.article_id
     else:
-        report = await read_target(url, ctx.deps.fetcher.fetch, ctx.deps.analyzer)
+        runner: Runner = ctx.deps.commands
+        try:
+            async with asyncio.timeout(ANALYZE_QUEUE_SECONDS):
+                await runner.analyses.acquire()
+        except TimeoutError:
+            return cb.notice("I'm reading a lot of articles right now; please try again in a minute.")
+        try:
+            report = await read_target(url, ctx.deps.fetcher.fetch, ctx.deps.analyzer)
+        finally:
+            runner.analyses.release()
         if report.failure is not None or report.article is None or report.analysis is None:
             from bot.models import Failure
 
@@ -157,16 +167,41 @@ add("digest", digest_commands.handle, digest_commands.USAGE_ENTRY)  # bot/schedu
 
 
 # --- running them ----------------------------------------------------------------------------
-class Runner:
-    """Owns the answer tasks (strong references, so none is garbage-collected mid-flight)."""
+# On-demand `analyze` fetches a page and uses the analysis processes outside the job worker, so
+# it gets its own small bound; waiting longer than this for a turn gets a "busy" answer.
+ANALYZE_CONCURRENCY = 4
+ANALYZE_QUEUE_SECONDS = 60.0
 
-    def __init__(self) -> None:
+
+class Runner:
+    """Owns the answer tasks (strong references, so none is garbage-collected mid-flight) and
+    the on-demand analysis bound. Built and closed by `bot.server` (`Deps.commands`), so no
+    answer outlives the store and analyzer it uses."""
+
+    def __init__(self, max_analyses: int = ANALYZE_CONCURRENCY) -> None:
         self.tasks: set[asyncio.Task[None]] = set()
+        self.analyses = asyncio.Semaphore(max_analyses)
+        self._closed = False
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Runner:
+        return cls(max_analyses=min(ANALYZE_CONCURRENCY, settings.max_concurrent_jobs))
 
     def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        if self._closed:  # shutting down: don't start what cleanup would have to cancel
+            coro.close()
+            return
         task = asyncio.create_task(coro)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
+
+    async def close(self) -> None:
+        """Cancel the answers still running and wait for them (before the store closes)."""
+        self._closed = True
+        tasks = list(self.tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def answer(ctx: Ctx, respond: AsyncRespond, *, replace: bool = False) -> None:
@@ -196,8 +231,16 @@ def resolve(ctx: Ctx) -> tuple[Ctx, Reply | None]:
     return ctx, None
 
 
+def runner_of(deps: Deps) -> Runner:
+    """The app's Runner (built by `bot.server`); one is made on `deps` if the root didn't."""
+    if deps.commands is None:
+        deps.commands = Runner.from_settings(deps.settings)
+    runner: Runner = deps.commands
+    return runner
+
+
 def register(app: AsyncApp, deps: Deps) -> None:
-    runner = Runner()
+    runner = runner_of(deps)
     command_name = deps.settings.slash_command
 
     async def on_command(
@@ -227,4 +270,3 @@ def register(app: AsyncApp, deps: Deps) -> None:
         runner.spawn(answer(ctx, respond))
 
     app.command(command_name)(on_command)
-    app._newsbot_command_runner = runner  # type: ignore[attr-defined]  # handlers.actions reuses it

@@ -5,6 +5,7 @@ answers read from what the app posted to the fake response_url."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import re
@@ -92,13 +93,15 @@ def _button(answer: dict[str, Any], action_id: str) -> str | None:
     return None
 
 
-@pytest.fixture
-async def app(database_url: str, analyzed_articles: list[Any]) -> AsyncIterator[App]:
+@contextlib.asynccontextmanager
+async def running(database_url: str, **overrides: Any) -> AsyncIterator[tuple[App, web.AppRunner, web.Application]]:
+    """The real app on a free port, talking to a fresh fake Slack; cleaned up on exit."""
     async with FakeSlack() as slack:
         settings = load_settings(
             slack_bot_token=BOT_TOKEN, slack_signing_secret=SECRET, slack_app_token=None,
             slack_api_url=slack.api_url, database_url=database_url, workers=1, scheduler=False,
             allow_private_urls=True,  # the article server is on 127.0.0.1
+            **overrides,
         )
         web_app = create_app(settings)
         runner = web.AppRunner(web_app, access_log=None)
@@ -107,14 +110,20 @@ async def app(database_url: str, analyzed_articles: list[Any]) -> AsyncIterator[
         await site.start()
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         store = web_app[STATE].deps.store
-        for n, (url, article, analysis) in enumerate(analyzed_articles):
-            aid = await store.save_article(url, article, analysis)
-            await store.record_share(aid, Share(TEAM_ID, "C1", f"17660000{n:02d}.000100", "U1"))
         try:
             async with aiohttp.ClientSession() as http:
-                yield App(f"http://127.0.0.1:{port}", http, slack, store)
+                yield App(f"http://127.0.0.1:{port}", http, slack, store), runner, web_app
         finally:
             await runner.cleanup()
+
+
+@pytest.fixture
+async def app(database_url: str, analyzed_articles: list[Any]) -> AsyncIterator[App]:
+    async with running(database_url) as (the_app, _, _):
+        for n, (url, article, analysis) in enumerate(analyzed_articles):
+            aid = await the_app.store.save_article(url, article, analysis)
+            await the_app.store.record_share(aid, Share(TEAM_ID, "C1", f"17660000{n:02d}.000100", "U1"))
+        yield the_app
 
 
 @pytest.mark.slow
@@ -208,3 +217,75 @@ async def test_analyze_on_demand_then_share_to_channel(app: App) -> None:
 
         answer, _ = await app.command("analyze not-a-url")
         assert "needs a web address" in answer["text"]
+
+
+class SlowSite:
+    """A local web server whose pages answer after `delay` s, counting requests in flight."""
+
+    def __init__(self, delay: float) -> None:
+        self.delay, self.in_flight, self.max_in_flight, self.started = delay, 0, 0, 0
+        self.base = ""
+        self._runner: web.AppRunner | None = None
+        self._closing = asyncio.Event()
+
+    async def _page(self, request: web.Request) -> web.Response:
+        self.in_flight += 1
+        self.started += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            with contextlib.suppress(TimeoutError):  # answer early when the test is done
+                await asyncio.wait_for(self._closing.wait(), self.delay)
+        finally:
+            self.in_flight -= 1
+        body = "<html><head><title>Slow news</title></head><body><article><h1>Slow news</h1>"
+        body += "<p>The council said on Monday that the bridge would reopen next week.</p>" * 5
+        return web.Response(text=body + "</article></body></html>", content_type="text/html")
+
+    async def __aenter__(self) -> SlowSite:
+        app = web.Application()
+        app.router.add_get("/story/{n}", self._page)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.base = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._runner is not None
+        self._closing.set()
+        await self._runner.cleanup()
+
+
+@pytest.mark.slow
+async def test_on_demand_analyses_are_bounded(sqlite_url: str) -> None:
+    # max_concurrent_jobs=1 caps on-demand analyses at 1: three at once are read one after another
+    async with SlowSite(delay=0.5) as site, running(sqlite_url, max_concurrent_jobs=1) as (app, _, _):
+        answers = await asyncio.gather(*(app.command(f"analyze {site.base}/story/{n}") for n in range(3)))
+        assert site.started == 3 and site.max_in_flight == 1
+        assert all(a.get("response_type") == "ephemeral" for a, _ in answers)
+
+
+@pytest.mark.slow
+async def test_shutdown_cancels_answers_still_running(sqlite_url: str) -> None:
+    async with SlowSite(delay=60) as site, running(sqlite_url) as (app, runner, web_app):
+        key = f"r{next(_ids)}"
+        body = urlencode({
+            "team_id": TEAM_ID, "channel_id": "C1", "user_id": "U0EDITOR", "command": "/newsbot",
+            "text": f"analyze {site.base}/story/1", "response_url": app.slack.response_url(key),
+            "trigger_id": "1.1", "api_app_id": "A0TEST", "token": "legacy",
+        }).encode()
+        await app._post(body)  # acked at once; the answer task is now fetching the slow page
+        for _ in range(100):
+            if site.in_flight:
+                break
+            await asyncio.sleep(0.05)
+        assert site.in_flight == 1
+        commands = web_app[STATE].deps.commands
+        assert len(commands.tasks) == 1
+        [task] = commands.tasks
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        await runner.cleanup()  # what SIGTERM does: the answer must not outlive the store
+        assert loop.time() - t0 < 10 and task.cancelled() and not commands.tasks
+        assert app.slack.responses.get(key) is None  # cancelled, not answered from a closed store
