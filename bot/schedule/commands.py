@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from slack_sdk.errors import SlackApiError
 
 from bot.commands import Usage
+from bot.schedule.poster import DigestPoster
 from bot.schedule.scheduler import DigestScheduler, slot_of
 from bot.schedule.slots import (
     ScheduleError,
@@ -52,36 +53,34 @@ class CommandContext(Protocol):
     channel: str
     user: str
     arg: str
-
-
-_clients: dict[int, AsyncWebClient] = {}
-
-
-def _client(deps: Deps) -> AsyncWebClient:
-    """The running scheduler's client, else one per Deps (web process, scheduler off)."""
-    if isinstance(deps.scheduler, DigestScheduler):
-        return deps.scheduler.client
-    if id(deps) not in _clients:
-        from bot.slack.client import make_client
-
-        _clients[id(deps)] = make_client(deps.settings)
-    return _clients[id(deps)]
+    client: AsyncWebClient | None
 
 
 async def handle(ctx: CommandContext) -> tuple[str, list[dict[str, Any]]]:
-    """The router's handler: `(text, blocks)` for the ephemeral answer."""
+    """The router's handler: `(text, blocks)` for the ephemeral answer, with Bolt's client."""
+    client = ctx.client or (ctx.deps.scheduler.client if isinstance(ctx.deps.scheduler, DigestScheduler) else None)
+    if client is None:
+        raise RuntimeError("no Slack client for the digest command")  # Bolt always passes one
     text = await digest_command(
-        ctx.deps, _client(ctx.deps), team=ctx.team, channel=ctx.channel, user=ctx.user or None, args=ctx.arg.split()
+        ctx.deps, client, team=ctx.team, channel=ctx.channel, user=ctx.user or None, args=ctx.arg.split()
     )
     return notice(text)
 
 
-def _scheduler(deps: Deps, client: AsyncWebClient) -> DigestScheduler:
-    """The running scheduler, or an unstarted one (web processes with NEWSBOT_SCHEDULER=off)."""
+def _poster(deps: Deps, client: AsyncWebClient) -> DigestPoster:
+    """The running scheduler's poster (shared pacing), else a one-off one with the app's client:
+    posting needs no started scheduler, the `digest_runs` claim keeps it at most once."""
     sched = deps.scheduler
     if isinstance(sched, DigestScheduler):
-        return sched
-    return DigestScheduler(deps.store, client, deps.settings)
+        return sched.poster
+    return DigestPoster(deps.store, client, deps.settings)
+
+
+async def _sync(deps: Deps) -> None:
+    """This process runs the scheduler: take a subscription change at once (else the clock
+    process picks it up at its next sync)."""
+    if isinstance(deps.scheduler, DigestScheduler):
+        await deps.scheduler.sync()
 
 
 async def _user_timezone(client: AsyncWebClient, user: str | None) -> str | None:
@@ -133,17 +132,16 @@ async def digest_command(
 async def subscribe(
     deps: Deps, client: AsyncWebClient, *, team: str, channel: str, user: str | None, args: list[str]
 ) -> str:
-    sched = _scheduler(deps, client)
+    clock = _poster(deps, client).clock
     names_zone = any(w.lower() not in DAY_WORDS for w in args[1:])
     default = deps.settings.default_timezone
     if args and not names_zone:
         default = await _user_timezone(client, user) or default
     slot = parse_slot(args, default)
-    created = await deps.store.digest_subscribe(team, channel, slot.key, slot.timezone, slot.days, user, sched.clock())
-    if deps.scheduler is not None:
-        await sched.sync()  # this process runs the scheduler: take the change at once
+    created = await deps.store.digest_subscribe(team, channel, slot.key, slot.timezone, slot.days, user, clock())
+    await _sync(deps)
     verb = "Subscribed" if created else "Updated"
-    nxt = next_fire(slot, sched.clock())
+    nxt = next_fire(slot, clock())
     return f"{verb}: this channel gets a digest at {_describe(slot)}. Next one: {_when(slot, nxt)}."
 
 
@@ -153,22 +151,21 @@ async def unsubscribe(deps: Deps, client: AsyncWebClient, *, team: str, channel:
         hour, minute = parse_time(args[0])
         time_key = f"{hour:02d}:{minute:02d}"
     removed = await deps.store.digest_unsubscribe(team, channel, time_key)
-    if deps.scheduler is not None:
-        await _scheduler(deps, client).sync()
+    await _sync(deps)
     if not removed:
         return "This channel has no digest" + (f" at {time_key}." if time_key else ".")
     return f"Unsubscribed: removed {removed} digest{'s' if removed != 1 else ''} from this channel."
 
 
 async def status(deps: Deps, client: AsyncWebClient, *, team: str, channel: str) -> str:
-    sched = _scheduler(deps, client)
+    clock = _poster(deps, client).clock
     subs = await deps.store.digest_subscriptions(team, channel)
     if not subs:
         return "This channel has no digest. " + USAGE
     lines = []
     for s in subs:
         slot = slot_of(s)
-        lines.append(f"• {_describe(slot)}; next: {_when(slot, next_fire(slot, sched.clock()))}")
+        lines.append(f"• {_describe(slot)}; next: {_when(slot, next_fire(slot, clock()))}")
     runs = await deps.store.digest_runs(team, channel, limit=1)
     if runs:
         r = runs[0]
@@ -179,13 +176,13 @@ async def status(deps: Deps, client: AsyncWebClient, *, team: str, channel: str)
 
 async def now(deps: Deps, client: AsyncWebClient, *, team: str, channel: str) -> str:
     """Post the channel's digest at once, claimed like a scheduled one at the current minute."""
-    sched = _scheduler(deps, client)
+    poster = _poster(deps, client)
     subs = await deps.store.digest_subscriptions(team, channel)
     zone = subs[0].timezone if subs else deps.settings.default_timezone
-    at = sched.clock()
+    at = poster.clock()
     local = at.astimezone(Slot(0, 0, zone).zone)
     slot = Slot(local.hour, local.minute, zone, "daily")
-    outcome = await sched.post(team, channel, local_date(slot, at), slot.key)
+    outcome = await poster.post(team, channel, local_date(slot, at), slot.key)
     if outcome.status == "taken":
         return "A digest was already posted here this minute."
     if outcome.status == "failed":

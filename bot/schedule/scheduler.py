@@ -13,23 +13,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
-import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from collections.abc import Awaitable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
-from slack_sdk.errors import SlackApiError
 
-from bot.schedule import digest as digest_mod
+from bot.schedule.poster import DigestPoster, Outcome, Pacer
 from bot.schedule.slots import Clock, Slot, catch_up, latest_fire, local_date, utc_now
-from bot.slack.permalinks import permalink
-from bot.store.codec import analysis_from_json
-from bot.store.digests import EMPTY, FAILED, POSTED, SKIPPED, Subscription
+from bot.store.digests import SKIPPED, Subscription
 
 if TYPE_CHECKING:
     from slack_sdk.web.async_client import AsyncWebClient
@@ -39,59 +33,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+__all__ = ["DigestScheduler", "Outcome", "Pacer", "slot_of"]  # Outcome, Pacer: from poster
+
 RETENTION_SECONDS = 3600  # retention is in days: an hourly sweep is plenty
 SYNC_SECONDS = 30  # how soon a subscription made elsewhere gets its job in this process
-FIRST_PERIOD = timedelta(hours=24)  # a channel's first digest covers the last day
 JOB_PREFIX = "digest:"
-# Pacing: Slack allows ~1 chat.postMessage per second per channel; a workspace-wide burst of
-# hundreds of digests at 07:30 is also spread, with jitter so several processes don't align.
-PER_CHANNEL_SECONDS = 1.0
-SPACING_SECONDS = 0.1
-JITTER_SECONDS = 1.0
-
-
-class Pacer:
-    """Hands out post times: >= `per_channel` s apart per channel, >= `spacing` s apart overall."""
-
-    def __init__(
-        self,
-        *,
-        per_channel: float = PER_CHANNEL_SECONDS,
-        spacing: float = SPACING_SECONDS,
-        jitter: float = JITTER_SECONDS,
-        monotonic: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
-    ) -> None:
-        self.per_channel, self.spacing, self.jitter = per_channel, spacing, jitter
-        self._monotonic, self._sleep = monotonic, sleep
-        self._last_any = float("-inf")
-        self._last: dict[str, float] = {}
-
-    def reserve(self, channel: str) -> float:
-        """Book the next allowed instant for `channel` (monotonic seconds); no waiting here."""
-        last = self._last.get(channel, float("-inf"))
-        at = max(self._monotonic(), self._last_any + self.spacing, last + self.per_channel)
-        at += random.uniform(0, self.jitter) if self.jitter else 0.0
-        self._last_any = max(self._last_any, at)
-        self._last[channel] = at
-        return at
-
-    async def wait(self, channel: str) -> None:
-        delay = self.reserve(channel) - self._monotonic()
-        if delay > 0:
-            await self._sleep(delay)
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """What one digest attempt did: posted | empty | taken (already claimed) | failed."""
-
-    status: str
-    local_date: str
-    slot: str
-    article_count: int = 0
-    message_ts: str | None = None
-    error: str | None = None
 
 
 def slot_of(sub: Subscription) -> Slot:
@@ -113,7 +59,7 @@ class DigestScheduler:
         sync_seconds: float = SYNC_SECONDS,
     ) -> None:
         self.store, self.client, self.settings, self.clock = store, client, settings, clock
-        self.pacer = pacer or Pacer()
+        self.poster = DigestPoster(store, client, settings, clock=clock, pacer=pacer)
         self.grace = timedelta(minutes=settings.digest_grace_minutes)
         self.sync_seconds = sync_seconds
         self._scheduler: AsyncIOScheduler | None = None
@@ -236,70 +182,7 @@ class DigestScheduler:
 
     # --- posting -----------------------------------------------------------------------
     async def post(self, team: str, channel: str, day: str, slot_key: str) -> Outcome:
-        """Claim (team, channel, day, slot), build the period's digest, post it to the channel."""
-        now = self.clock()
-        run_id = await self.store.claim_digest_run(team, channel, day, slot_key, now)
-        if run_id is None:
-            log.info("digest %s/%s %s %s already claimed; not posting again", team, channel, day, slot_key)
-            return Outcome("taken", day, slot_key)
-        try:
-            since = await self.store.previous_digest_at(team, channel, now) or now - FIRST_PERIOD
-            period = await self.store.digest_period_articles(team, channel, since, now)
-            items = [
-                digest_mod.DigestItem(
-                    article=p.article,
-                    analysis=analysis_from_json(p.analysis_json) if p.analysis_json else None,
-                    share_count=p.share_count,
-                    first_shared_at=p.first_shared_at.timestamp(),
-                )
-                for p in period
-            ]
-            threads = {p.article.url: (p.thread_ts, p.message_ts) for p in period}
-            title = f"News digest · {_human_date(day)}"
-            built = self._build(items, title)
-            if built is None:
-                await self.store.finish_digest_run(run_id, EMPTY, self.clock())
-                log.info("digest %s/%s %s %s: nothing shared, nothing posted", team, channel, day, slot_key)
-                return Outcome("empty", day, slot_key)
-            if built.shown:  # link headlines to their threads: only the shown ones need a lookup
-                urls = {i.article.url: await self._permalink(channel, *threads[i.article.url]) for i in built.shown}
-                items = [replace(i, thread_url=urls.get(i.article.url)) for i in items]
-                built = self._build(items, title)
-                assert built is not None
-            await self.pacer.wait(channel)
-            resp = await self.client.chat_postMessage(
-                channel=channel, text=built.text, blocks=built.blocks, unfurl_links=False, unfurl_media=False
-            )
-            ts = resp.get("ts")
-            count = len(items)
-            status = POSTED if items else EMPTY  # EMPTY + a message: the quiet-day note
-            await self.store.finish_digest_run(run_id, status, self.clock(), message_ts=ts, article_count=count)
-            log.info("digest %s/%s %s %s posted: %d article(s)", team, channel, day, slot_key, count)
-            return Outcome(status, day, slot_key, count, ts)
-        except SlackApiError as exc:
-            error = str(exc.response.get("error", "slack_error"))
-            await self.store.finish_digest_run(run_id, FAILED, self.clock())
-            log.error("digest %s/%s %s %s failed: %s", team, channel, day, slot_key, error)
-            return Outcome("failed", day, slot_key, error=error)
-        except BaseException:
-            await self.store.finish_digest_run(run_id, FAILED, self.clock())
-            raise
-
-    def _build(self, items: list[digest_mod.DigestItem], title: str) -> digest_mod.Digest | None:
-        return digest_mod.build(
-            items,
-            title=title,
-            max_articles=self.settings.digest_max_articles,
-            quiet_note=self.settings.digest_quiet_note,
-            slash_command=self.settings.slash_command,
-        )
-
-    async def _permalink(self, channel: str, thread_ts: str | None, message_ts: str) -> str | None:
-        """The bot's thread for the share (its parent message); None if Slack won't say, and the
-        headline then links to the article rather than to a guessed archive URL."""
-        return await permalink(self.client, channel, thread_ts or message_ts)
+        """Claim the slot and post its digest (see `DigestPoster.post`)."""
+        return await self.poster.post(team, channel, day, slot_key)
 
 
-def _human_date(day: str) -> str:
-    d = datetime.fromisoformat(day)
-    return f"{d:%A}, {d:%B} {d.day}"

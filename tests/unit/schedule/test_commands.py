@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -12,8 +13,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.config import load_settings
 from bot.deps import Deps
 from bot.models import Analysis
-from bot.schedule.commands import digest_command
+from bot.schedule.commands import digest_command, handle
 from bot.schedule.scheduler import DigestScheduler, Pacer
+from bot.schedule.slots import utc_now
 from bot.store import Store
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
 from tests.unit.schedule.helpers import TEAM, FakeClock, article, shared, utc
@@ -74,3 +76,35 @@ async def test_unsubscribe_one_time_and_errors(env: Any) -> None:
     assert await run(env, "C4", "unsubscribe 7:30") == "Unsubscribed: removed 1 digest from this channel."
     assert await run(env, "C4", "unsubscribe 07:30") == "This channel has no digest at 07:30."
     assert "not a time" in await run(env, "C4", "unsubscribe noon")
+
+
+@dataclass
+class Ctx:
+    """What the /newsbot router hands a subcommand (the fields `handle` reads)."""
+
+    deps: Deps
+    client: AsyncWebClient | None
+    arg: str
+    team: str = TEAM
+    channel: str = "C7"
+    user: str = "U1"
+
+
+async def test_web_process_digest_now_posts_with_the_apps_client(sqlite_url: str) -> None:
+    """Scheduler off (a `newsbot clock` runs elsewhere): `digest now` posts through the client
+    Bolt passed in, with no scheduler built, started or left behind."""
+    store = await Store.open(sqlite_url)
+    async with FakeSlack() as app_slack, FakeSlack() as elsewhere:
+        # settings name another Slack: a client made from them would post there, not via the app
+        settings = load_settings(slack_bot_token=BOT_TOKEN, slack_api_url=elsewhere.api_url, scheduler=False)
+        deps = Deps(settings=settings, store=store, fetcher=None, analyzer=None)  # type: ignore[arg-type]
+        await shared(store, article("w", "Ferry timetable changes", "Wire"), Analysis(), ("C7", utc_now()))
+        client = AsyncWebClient(token=BOT_TOKEN, base_url=app_slack.api_url)
+        text, _ = await handle(Ctx(deps, client, "now"))
+        assert text == "Posted the digest: 1 article."
+        [post] = app_slack.replies()
+        assert post.args["channel"] == "C7" and elsewhere.calls == []
+        assert deps.scheduler is None
+        text, _ = await handle(Ctx(deps, client, "status"))
+        assert "This channel has no digest" in text
+    await store.close()
