@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 
 from bot.schedule import digest as digest_mod
@@ -33,6 +34,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FIRST_PERIOD = timedelta(hours=24)  # a channel's first digest covers the last day
+NETWORK_ERROR = "network_error"
+# Slack errors a retry cannot fix: the channel, the token or the message itself is the problem.
+PERMANENT_ERRORS = frozenset({
+    "channel_not_found", "not_in_channel", "is_archived", "invalid_auth", "not_authed", "account_inactive",
+    "token_revoked", "token_expired", "missing_scope", "restricted_action", "invalid_blocks",
+    "msg_too_long", "msg_blocks_too_long", "no_text",
+})
 # Pacing: Slack allows ~1 chat.postMessage per second per channel; a workspace-wide burst of
 # hundreds of digests at 07:30 is also spread, with jitter so several processes don't align.
 PER_CHANNEL_SECONDS = 1.0
@@ -83,6 +91,11 @@ class Outcome:
     message_ts: str | None = None
     error: str | None = None
 
+    @property
+    def retryable(self) -> bool:
+        """A failure another attempt may fix (outage, rate limit), not one it can't (no access)."""
+        return self.status == "failed" and self.error not in PERMANENT_ERRORS
+
 
 class DigestPoster:
     """Claims and posts digests; a running scheduler's poster also serves `digest now` (one pacer)."""
@@ -99,10 +112,17 @@ class DigestPoster:
         self.store, self.client, self.settings, self.clock = store, client, settings, clock
         self.pacer = pacer or Pacer()
 
-    async def post(self, team: str, channel: str, day: str, slot_key: str) -> Outcome:
-        """Claim (team, channel, day, slot), build the period's digest, post it to the channel."""
+    async def post(self, team: str, channel: str, day: str, slot_key: str, *, reclaim_failed: bool = False) -> Outcome:
+        """Claim (team, channel, day, slot), build the period's digest, post it to the channel.
+
+        `reclaim_failed`: a run left FAILED by an earlier attempt may be taken back (the
+        scheduler's retries, within the grace); otherwise any existing run means "taken"."""
         now = self.clock()
         run_id = await self.store.claim_digest_run(team, channel, day, slot_key, now)
+        if run_id is None and reclaim_failed:
+            run_id = await self.store.reclaim_failed_digest_run(team, channel, day, slot_key, now)
+            if run_id is not None:
+                log.info("digest %s/%s %s %s: re-claimed the failed run to try again", team, channel, day, slot_key)
         if run_id is None:
             log.info("digest %s/%s %s %s already claimed; not posting again", team, channel, day, slot_key)
             return Outcome("taken", day, slot_key)
@@ -145,6 +165,10 @@ class DigestPoster:
             await self.store.finish_digest_run(run_id, FAILED, self.clock())
             log.error("digest %s/%s %s %s failed: %s", team, channel, day, slot_key, error)
             return Outcome("failed", day, slot_key, error=error)
+        except (aiohttp.ClientError, TimeoutError) as exc:  # Slack unreachable after the client's retries
+            await self.store.finish_digest_run(run_id, FAILED, self.clock())
+            log.error("digest %s/%s %s %s failed: %r", team, channel, day, slot_key, exc)
+            return Outcome("failed", day, slot_key, error=NETWORK_ERROR)
         except BaseException:
             await self.store.finish_digest_run(run_id, FAILED, self.clock())
             raise

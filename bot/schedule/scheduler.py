@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +23,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot.schedule.poster import DigestPoster, Outcome, Pacer
 from bot.schedule.slots import Clock, Slot, catch_up, latest_fire, local_date, utc_now
-from bot.store.digests import SKIPPED, Subscription
+from bot.store.digests import FAILED, SKIPPED, Subscription
 
 if TYPE_CHECKING:
     from slack_sdk.web.async_client import AsyncWebClient
@@ -38,6 +38,9 @@ __all__ = ["DigestScheduler", "Outcome", "Pacer", "slot_of"]  # Outcome, Pacer: 
 RETENTION_SECONDS = 3600  # retention is in days: an hourly sweep is plenty
 SYNC_SECONDS = 30  # how soon a subscription made elsewhere gets its job in this process
 JOB_PREFIX = "digest:"
+# A post that fails after the client's own retries (outage, rate limit) is tried again after
+# these pauses, so at most len + 1 attempts, and only while the slot is within the grace.
+RETRY_DELAYS = (60.0, 300.0)
 
 
 def slot_of(sub: Subscription) -> Slot:
@@ -57,11 +60,13 @@ class DigestScheduler:
         clock: Clock = utc_now,
         pacer: Pacer | None = None,
         sync_seconds: float = SYNC_SECONDS,
+        retry_delays: Sequence[float] = RETRY_DELAYS,
     ) -> None:
         self.store, self.client, self.settings, self.clock = store, client, settings, clock
         self.poster = DigestPoster(store, client, settings, clock=clock, pacer=pacer)
         self.grace = timedelta(minutes=settings.digest_grace_minutes)
         self.sync_seconds = sync_seconds
+        self.retry_delays = tuple(retry_delays)
         self._scheduler: AsyncIOScheduler | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._specs: dict[str, tuple[str, str, str]] = {}  # job id -> (time, timezone, days)
@@ -158,22 +163,58 @@ class DigestScheduler:
         if fire is None or now - fire > self.grace:
             log.warning("digest %s/%s %s fired with no slot due within the grace; ignored", team, channel, slot.key)
             return
-        await self.post(team, channel, local_date(slot, fire), slot.key)
+        await self._owned(self._attempts(team, channel, local_date(slot, fire), slot.key, fire))
+
+    async def _owned(self, coro: Awaitable[Any]) -> Any:
+        """Run in a task `stop()` cancels (a retry may be sleeping when the process stops)."""
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return await task
+
+    async def _attempts(
+        self, team: str, channel: str, day: str, slot_key: str, fire: datetime, *, reclaim_first: bool = False
+    ) -> Outcome:
+        """Post the slot; a retryable failure is tried again after `retry_delays`, while the slot
+        is still within the grace. Each retry re-claims the FAILED run, so one poster wins."""
+        outcome = await self.post(team, channel, day, slot_key, reclaim_failed=reclaim_first)
+        attempts = len(self.retry_delays) + 1
+        for attempt, delay in enumerate(self.retry_delays, start=2):
+            if not outcome.retryable:
+                return outcome
+            if self.clock() + timedelta(seconds=delay) - fire > self.grace:
+                log.error("digest %s/%s %s %s: not retried, the next try would be past the %s grace",
+                          team, channel, day, slot_key, self.grace)
+                return outcome
+            log.warning("digest %s/%s %s %s failed (%s); attempt %d/%d in %.0fs",
+                        team, channel, day, slot_key, outcome.error, attempt, attempts, delay)
+            await asyncio.sleep(delay)
+            outcome = await self.post(team, channel, day, slot_key, reclaim_failed=True)
+        if outcome.retryable:
+            log.error("digest %s/%s %s %s failed %d times; giving up", team, channel, day, slot_key, attempts)
+        return outcome
 
     async def _catch_up(self, sub: Subscription) -> None:
-        """At start-up: post the latest slot if it was missed by less than the grace."""
+        """At start-up: post the latest slot if it was missed by less than the grace, or if its
+        post failed and it is still within the grace."""
         slot = slot_of(sub)
         now = self.clock()
         decision = catch_up(slot, now, self.grace, since=sub.created_at)
         if decision.fire is None:
             return
         day = local_date(slot, decision.fire)
-        if await self.store.digest_run_claimed(sub.team, sub.channel, day, slot.key):
+        status = await self.store.digest_run_status(sub.team, sub.channel, day, slot.key)
+        if status == FAILED and decision.action == "post":
+            log.info("digest %s/%s %s %s failed before the restart: trying again", sub.team, sub.channel, day,
+                     slot.key)
+            await self._attempts(sub.team, sub.channel, day, slot.key, decision.fire, reclaim_first=True)
+            return
+        if status is not None:
             return
         if decision.action == "post":
             log.info("digest %s/%s %s %s missed by %s: posting now", sub.team, sub.channel, day, slot.key,
                      decision.late)
-            await self.post(sub.team, sub.channel, day, slot.key)
+            await self._attempts(sub.team, sub.channel, day, slot.key, decision.fire)
         elif await self.store.claim_digest_run(sub.team, sub.channel, day, slot.key, now, status=SKIPPED):
             log.warning(
                 "digest %s/%s %s %s skipped: %s late, more than the %s grace",
@@ -181,8 +222,8 @@ class DigestScheduler:
             )
 
     # --- posting -----------------------------------------------------------------------
-    async def post(self, team: str, channel: str, day: str, slot_key: str) -> Outcome:
+    async def post(self, team: str, channel: str, day: str, slot_key: str, *, reclaim_failed: bool = False) -> Outcome:
         """Claim the slot and post its digest (see `DigestPoster.post`)."""
-        return await self.poster.post(team, channel, day, slot_key)
+        return await self.poster.post(team, channel, day, slot_key, reclaim_failed=reclaim_failed)
 
 

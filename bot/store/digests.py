@@ -130,11 +130,34 @@ class DigestsMixin:
         except IntegrityError:
             return None
 
-    async def digest_run_claimed(self, team: str, channel: str, local_date: str, slot: str) -> bool:
+    async def reclaim_failed_digest_run(
+        self, team: str, channel: str, local_date: str, slot: str, now: datetime
+    ) -> int | None:
+        """Take back a run whose post FAILED (for a retry): its id, or None if it isn't failed.
+
+        One conditional UPDATE, so of several schedulers retrying at once only one wins."""
         c = digest_runs.c
-        q = select(c.id).where(c.team == team, c.channel == channel, c.local_date == local_date, c.slot == slot)
+        async with write_tx(self._engine) as conn:
+            res = await conn.execute(
+                update(digest_runs)
+                .where(c.team == team, c.channel == channel, c.local_date == local_date, c.slot == slot,
+                       c.status == FAILED)
+                .values(status=RUNNING, started_at=now, finished_at=None)
+                .returning(c.id)
+            )
+            run_id = res.scalar()
+        return int(run_id) if run_id is not None else None
+
+    async def digest_run_status(self, team: str, channel: str, local_date: str, slot: str) -> str | None:
+        """The slot's run status, or None when nobody has claimed it."""
+        c = digest_runs.c
+        q = select(c.status).where(c.team == team, c.channel == channel, c.local_date == local_date, c.slot == slot)
         async with self._engine.connect() as conn:
-            return (await conn.execute(q)).first() is not None
+            status: str | None = (await conn.execute(q)).scalar()
+        return status
+
+    async def digest_run_claimed(self, team: str, channel: str, local_date: str, slot: str) -> bool:
+        return await self.digest_run_status(team, channel, local_date, slot) is not None
 
     async def finish_digest_run(
         self, run_id: int, status: str, now: datetime, *, message_ts: str | None = None, article_count: int = 0

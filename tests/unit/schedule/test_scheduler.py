@@ -5,6 +5,7 @@ Order/grouping expectations are worked out by hand from the rules in `bot/schedu
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from itertools import pairwise
@@ -49,10 +50,14 @@ async def store(database_url: str) -> AsyncIterator[Store]:
     await s.close()
 
 
-def make(store: Store, slack: FakeSlack, clock: FakeClock, **overrides: Any) -> DigestScheduler:
+def make(
+    store: Store, slack: FakeSlack, clock: FakeClock, retry_delays: tuple[float, ...] = (0.05, 0.05), **overrides: Any
+) -> DigestScheduler:
     settings: Settings = load_settings(slack_bot_token=BOT_TOKEN, slack_api_url=slack.api_url, **overrides)
     client = AsyncWebClient(token=BOT_TOKEN, base_url=slack.api_url)
-    return DigestScheduler(store, client, settings, clock=clock, pacer=Pacer(jitter=0, spacing=0.01))
+    return DigestScheduler(
+        store, client, settings, clock=clock, pacer=Pacer(jitter=0, spacing=0.01), retry_delays=retry_delays
+    )
 
 
 def outline(blocks: list[dict[str, Any]]) -> list[str]:
@@ -223,3 +228,60 @@ async def test_retention_sweep_runs_on_the_scheduler(store: Store, slack: FakeSl
         await sched.stop()
     remaining = (await store.recent(team=TEAM, limit=10)).items
     assert [h.title for h in remaining] == ["A new story"]
+
+
+# --- a post that fails after Slack's retries ---------------------------------------------
+@pytest.mark.parametrize(("failures", "error", "grace", "posts_tried", "status"), [
+    (1, "internal_error", 120, 2, "posted"),  # retried once, then posted
+    (2, "ratelimited", 120, 3, "posted"),  # the third and last attempt works
+    (3, "internal_error", 120, 3, "failed"),  # at most 3 attempts
+    (1, "not_in_channel", 120, 1, "failed"),  # a retry can't fix this one
+    (1, "internal_error", 0, 1, "failed"),  # a retry would land past the grace
+])
+async def test_failed_post_is_retried_within_the_grace(
+    store: Store, slack: FakeSlack, failures: int, error: str, grace: int, posts_tried: int, status: str
+) -> None:
+    await seed(store)
+    await subscribe(store, "C1")
+    sched = make(store, slack, FakeClock(utc(2026, 5, 4, 7, 30)), digest_grace_minutes=grace)
+    slack.fail_next(failures, method="chat.postMessage", error=error)
+    [sub] = await store.digest_subscriptions()
+    await sched._fire(TEAM, "C1", slot_of(sub))
+    assert len(slack.calls_to("chat.postMessage")) == posts_tried
+    assert len(slack.replies()) == (1 if status == "posted" else 0)
+    [run] = await store.digest_runs(TEAM, "C1")
+    assert run.status == status
+
+
+async def test_a_failed_run_is_retried_after_a_restart_within_the_grace(store: Store, slack: FakeSlack) -> None:
+    await seed(store)
+    await subscribe(store, "C1")
+    first = make(store, slack, FakeClock(NOW), retry_delays=())  # no retries in this process
+    slack.fail_next(1, method="chat.postMessage", error="service_unavailable")
+    await first.start()
+    await first.drain()
+    await first.stop()
+    assert [r.status for r in await store.digest_runs(TEAM, "C1")] == ["failed"]
+    second = make(store, slack, FakeClock(NOW + timedelta(minutes=10)))  # restarted, within the grace
+    await second.start()
+    await second.drain()
+    third = make(store, slack, FakeClock(NOW + timedelta(minutes=11)))  # and again: posted stays posted
+    await third.start()
+    await third.drain()
+    await second.stop()
+    await third.stop()
+    assert [c.args["channel"] for c in slack.replies()] == ["C1"]
+    assert [r.status for r in await store.digest_runs(TEAM, "C1")] == ["posted"]
+
+
+async def test_only_one_of_two_schedulers_reclaims_a_failed_run(store: Store, slack: FakeSlack) -> None:
+    await seed(store)
+    run_id = await store.claim_digest_run(TEAM, "C1", "2026-05-04", "07:30", NOW)
+    assert run_id is not None
+    await store.finish_digest_run(run_id, "failed", NOW)
+    a, b = make(store, slack, FakeClock(NOW)), make(store, slack, FakeClock(NOW))
+    outcomes = await asyncio.gather(
+        *(s.post(TEAM, "C1", "2026-05-04", "07:30", reclaim_failed=True) for s in (a, b))
+    )
+    assert sorted(o.status for o in outcomes) == ["posted", "taken"]
+    assert len(slack.replies()) == 1
