@@ -61,12 +61,17 @@ class DigestScheduler:
         pacer: Pacer | None = None,
         sync_seconds: float = SYNC_SECONDS,
         retry_delays: Sequence[float] = RETRY_DELAYS,
+        cron_second: int = 0,
     ) -> None:
         self.store, self.client, self.settings, self.clock = store, client, settings, clock
         self.poster = DigestPoster(store, client, settings, clock=clock, pacer=pacer)
         self.grace = timedelta(minutes=settings.digest_grace_minutes)
         self.sync_seconds = sync_seconds
         self.retry_delays = tuple(retry_delays)
+        # Tests of the real `newsbot clock` only: slots fire at HH:MM:<cron_second> (APScheduler's
+        # own cron trigger), and our slot arithmetic is shifted by the same seconds to match.
+        self.cron_second = cron_second
+        self._offset = timedelta(seconds=cron_second)
         self._scheduler: AsyncIOScheduler | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._specs: dict[str, tuple[str, str, str]] = {}  # job id -> (time, timezone, days)
@@ -143,7 +148,7 @@ class DigestScheduler:
                 continue
             sched.add_job(
                 self._fire,
-                CronTrigger(**slot_of(sub).cron()),
+                CronTrigger(**slot_of(sub).cron(), second=self.cron_second),
                 args=(sub.team, sub.channel, slot_of(sub)),
                 id=job_id,
                 replace_existing=True,
@@ -158,12 +163,12 @@ class DigestScheduler:
 
     async def _fire(self, team: str, channel: str, slot: Slot) -> None:
         """APScheduler's job: the slot that just came due (computed from our clock)."""
-        now = self.clock()
+        now = self.clock() - self._offset
         fire = latest_fire(slot, now)
         if fire is None or now - fire > self.grace:
             log.warning("digest %s/%s %s fired with no slot due within the grace; ignored", team, channel, slot.key)
             return
-        await self._owned(self._attempts(team, channel, local_date(slot, fire), slot.key, fire))
+        await self._owned(self._attempts(team, channel, local_date(slot, fire), slot.key, fire + self._offset))
 
     async def _owned(self, coro: Awaitable[Any]) -> Any:
         """Run in a task `stop()` cancels (a retry may be sleeping when the process stops)."""
@@ -199,22 +204,23 @@ class DigestScheduler:
         post failed and it is still within the grace."""
         slot = slot_of(sub)
         now = self.clock()
-        decision = catch_up(slot, now, self.grace, since=sub.created_at)
+        decision = catch_up(slot, now - self._offset, self.grace, since=sub.created_at - self._offset)
         if decision.fire is None:
             return
         day = local_date(slot, decision.fire)
+        fired = decision.fire + self._offset
         status = await self.store.digest_run_status(sub.team, sub.channel, day, slot.key)
         if status == FAILED and decision.action == "post":
             log.info("digest %s/%s %s %s failed before the restart: trying again", sub.team, sub.channel, day,
                      slot.key)
-            await self._attempts(sub.team, sub.channel, day, slot.key, decision.fire, reclaim_first=True)
+            await self._attempts(sub.team, sub.channel, day, slot.key, fired, reclaim_first=True)
             return
         if status is not None:
             return
         if decision.action == "post":
             log.info("digest %s/%s %s %s missed by %s: posting now", sub.team, sub.channel, day, slot.key,
                      decision.late)
-            await self._attempts(sub.team, sub.channel, day, slot.key, decision.fire)
+            await self._attempts(sub.team, sub.channel, day, slot.key, fired)
         elif await self.store.claim_digest_run(sub.team, sub.channel, day, slot.key, now, status=SKIPPED):
             log.warning(
                 "digest %s/%s %s %s skipped: %s late, more than the %s grace",

@@ -21,6 +21,7 @@ from aiohttp import web
 
 from bot.config import load_settings
 from bot.models import Analysis, Quote
+from bot.schedule.clock import CRON_SECOND_ENV
 from bot.schedule.scheduler import DigestScheduler
 from bot.server import STATE, create_app
 from bot.store import Store
@@ -32,28 +33,35 @@ SECRET = "digest-signing-secret"
 _ids = itertools.count(1)
 
 REPO = Path(__file__).resolve().parents[2]
-START_MARGIN = timedelta(seconds=12)  # time to subscribe, start, restart and double-start clocks
+# Time to subscribe, start a clock, stop it and start two more (about 2 s each on 2 cores).
+START_MARGIN = timedelta(seconds=12)
 
 
-def clock_process(db_url: str, slack: FakeSlack, cwd: Path) -> subprocess.Popen[bytes]:
+def clock_process(db_url: str, slack: FakeSlack, cwd: Path, cron_second: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "DATABASE_URL": db_url, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": slack.api_url,
-           "NEWSBOT_LOG_LEVEL": "INFO", "PYTHONPATH": str(REPO)}
+           "NEWSBOT_LOG_LEVEL": "INFO", "PYTHONPATH": str(REPO),
+           CRON_SECOND_ENV: str(cron_second)}  # slots fire at HH:MM:<second>: no wait for a minute
     return subprocess.Popen([sys.executable, "-m", "bot.cli", "clock"], cwd=cwd, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
-async def started(proc: subprocess.Popen[bytes], within: float = 20) -> None:
-    """Wait for the process to log that its scheduler runs (its jobs are built)."""
+async def log_line(proc: subprocess.Popen[bytes], needles: tuple[bytes, ...], within: float) -> bytes:
+    """The first stderr line of `proc` containing one of `needles` (bounded wait)."""
     assert proc.stderr is not None
     loop = asyncio.get_running_loop()
     deadline = loop.time() + within
-    while loop.time() < deadline:
-        line = await asyncio.wait_for(loop.run_in_executor(None, proc.stderr.readline), deadline - loop.time())
-        if b"digest scheduler started" in line:
-            return
+    while (left := deadline - loop.time()) > 0:
+        line = await asyncio.wait_for(loop.run_in_executor(None, proc.stderr.readline), left)
+        if any(n in line for n in needles):
+            return line
         if not line and proc.poll() is not None:
             raise AssertionError(f"clock exited with {proc.returncode}")
-    raise AssertionError("clock did not start")
+    raise AssertionError(f"no {needles} from the clock within {within}s")
+
+
+async def started(proc: subprocess.Popen[bytes], within: float = 20) -> None:
+    """Wait for the process to log that its scheduler runs (its jobs are built)."""
+    await log_line(proc, (b"digest scheduler started",), within)
 
 
 def stop(proc: subprocess.Popen[bytes]) -> int:
@@ -66,26 +74,30 @@ async def test_clock_process_posts_a_subscription_exactly_once_across_restart(tm
     store = await Store.open(db_url)
     now = datetime.now(UTC)
     await shared(store, article("s1", "Harbour bridge reopens", "Wire"), Analysis(), ("C1", now - timedelta(hours=1)))
-    boundary = (now + START_MARGIN).replace(second=0, microsecond=0) + timedelta(minutes=1)
-    slot = f"{boundary:%H:%M}"
+    fire = (now + START_MARGIN).replace(microsecond=0)  # the cron trigger fires at HH:MM:SS
+    slot = f"{fire:%H:%M}"
     await store.digest_subscribe(TEAM, "C1", slot, "UTC", "daily", "U1", now)
     procs = []
     async with FakeSlack() as slack:
         try:
-            first = clock_process(db_url, slack, tmp_path)
+            first = clock_process(db_url, slack, tmp_path, fire.second)
+            procs.append(first)
             await started(first)
             assert stop(first) == 0  # a clean restart...
-            procs = [clock_process(db_url, slack, tmp_path) for _ in range(2)]  # ...and, by mistake, two clocks
+            procs = [clock_process(db_url, slack, tmp_path, fire.second) for _ in range(2)]  # ...and two clocks
             await asyncio.gather(*(started(p) for p in procs))
-            assert datetime.now(UTC) < boundary, "start-up took longer than START_MARGIN"
-            assert slack.replies() == []  # nothing before the minute: the scheduler fires it, not start-up
-            wait = (boundary - datetime.now(UTC)).total_seconds() + 10
-            [call] = await slack.wait_for("chat.postMessage", 1, wait)
+            assert datetime.now(UTC) < fire, "start-up took longer than START_MARGIN"
+            assert slack.replies() == []  # nothing before the slot: the scheduler fires it, not start-up
+            # each clock's cron job fires at the slot: one posts, the other finds the slot claimed
+            wait = (fire - datetime.now(UTC)).total_seconds() + 10
+            outcomes = await asyncio.gather(
+                *(log_line(p, (b" posted: ", b"already claimed"), wait) for p in procs)
+            )
+            assert sorted(b"already claimed" in line for line in outcomes) == [False, True], outcomes
+            [call] = slack.replies()
             posted_at = datetime.fromtimestamp(call.at, UTC)
-            assert boundary <= posted_at < boundary + timedelta(seconds=5)
-            await asyncio.sleep(2.5)  # any second post would arrive by now
-            assert len(slack.replies()) == 1 and call.args["channel"] == "C1"
-            assert "Harbour bridge reopens" in str(call.args["blocks"])
+            assert fire <= posted_at < fire + timedelta(seconds=5)
+            assert call.args["channel"] == "C1" and "Harbour bridge reopens" in str(call.args["blocks"])
         finally:
             for p in procs:
                 if p.poll() is None:
@@ -128,7 +140,6 @@ class App:
 
 @pytest.fixture
 async def app(tmp_path: Path) -> AsyncIterator[App]:
-    pytest.importorskip("handlers.commands", reason="the /newsbot router (handlers/commands.py) is not there yet")
     db_url = f"sqlite+aiosqlite:///{tmp_path / 'newsbot.db'}"
     async with FakeSlack() as slack:
         settings = load_settings(
