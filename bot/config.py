@@ -108,6 +108,11 @@ class Settings(BaseSettings):
     digest_quiet_note: bool = Field(
         False, validation_alias=_env("NEWSBOT_DIGEST_QUIET_NOTE", "digest_quiet_note")
     )
+    # Tests only: fire digest slots at HH:MM:<second>, so an end-to-end test of `newsbot clock`
+    # need not wait for a whole-minute boundary. Leave it at 0.
+    digest_cron_second: int = Field(
+        0, ge=0, le=59, validation_alias=_env("NEWSBOT_DIGEST_CRON_SECOND", "digest_cron_second")
+    )
     digest_max_articles: int = Field(
         10, ge=1, validation_alias=_env("NEWSBOT_DIGEST_MAX_ARTICLES", "digest_max_articles")
     )

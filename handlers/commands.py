@@ -111,7 +111,7 @@ async def _recent(ctx: Ctx) -> Reply:
     if n is None:
         return help_reply(ctx, f"`recent` takes a number, e.g. `{ctx.command} recent 10`.")
     limit = PAGE_SIZE if ctx.offset else n
-    page = await ctx.deps.store.recent(team=ctx.team, limit=limit, offset=ctx.offset)
+    page = await ctx.deps.store.recent(team=ctx.team, channel=ctx.channel, limit=limit, offset=ctx.offset)
     if not page.items:
         return cb.notice("No articles have been shared here yet.")
     return cb.article_list("Recently shared", page, ctx.name, ctx.arg, await _links(ctx, page.items))

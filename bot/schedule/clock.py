@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import signal
 
 from bot.config import Settings
@@ -19,26 +18,14 @@ from bot.store import Store
 
 log = logging.getLogger(__name__)
 
-# Test-only, deliberately not a documented setting: fire slots at HH:MM:<second> so the
-# end-to-end test of this process need not wait for a whole-minute boundary.
-CRON_SECOND_ENV = "NEWSBOT_DIGEST_CRON_SECOND"
-
-
-def _cron_second() -> int:
-    raw = os.environ.get(CRON_SECOND_ENV, "0")
-    if not raw.isdigit() or not 0 <= int(raw) <= 59:
-        raise ConfigError(f"{CRON_SECOND_ENV} must be a second, 0 to 59 (got {raw!r}).")
-    return int(raw)
-
-
-async def _run(settings: Settings, stop: asyncio.Event | None = None, cron_second: int = 0) -> None:
+async def _run(settings: Settings, stop: asyncio.Event | None = None) -> None:
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     store = await Store.open(settings.database_url)
     client = make_client(settings)
-    scheduler = DigestScheduler(store, client, settings, cron_second=cron_second)
+    scheduler = DigestScheduler(store, client, settings, cron_second=settings.digest_cron_second)
     try:
         await scheduler.start()
         log.info("newsbot clock running; Ctrl-C to stop")
@@ -53,5 +40,5 @@ def run_clock(settings: Settings) -> int:
     """Block until SIGINT/SIGTERM; exit status for the shell."""
     if not settings.slack_bot_token:
         raise ConfigError("`newsbot clock` needs SLACK_BOT_TOKEN (the bot token it posts digests with).")
-    asyncio.run(_run(settings, cron_second=_cron_second()))
+    asyncio.run(_run(settings))
     return 0

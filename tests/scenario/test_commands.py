@@ -166,6 +166,8 @@ async def test_search_quotes_org_from_the_real_archive(app: App) -> None:
     # restart-proof: the store is a file / server, the next process sees the same archive
     answer, _ = await app.command("recent 3")
     assert len([b for b in answer["blocks"] if b["type"] == "section"]) == 1 + 3
+    answer, _ = await app.command("recent 3", channel="C9")  # recent is about this channel only
+    assert answer["text"] == "No articles have been shared here yet."
 
 
 @pytest.mark.slow

@@ -21,7 +21,6 @@ from aiohttp import web
 
 from bot.config import load_settings
 from bot.models import Analysis, Quote
-from bot.schedule.clock import CRON_SECOND_ENV
 from bot.schedule.scheduler import DigestScheduler
 from bot.server import STATE, create_app
 from bot.store import Store
@@ -40,7 +39,7 @@ START_MARGIN = timedelta(seconds=12)
 def clock_process(db_url: str, slack: FakeSlack, cwd: Path, cron_second: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "DATABASE_URL": db_url, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": slack.api_url,
            "NEWSBOT_LOG_LEVEL": "INFO", "PYTHONPATH": str(REPO),
-           CRON_SECOND_ENV: str(cron_second)}  # slots fire at HH:MM:<second>: no wait for a minute
+           "NEWSBOT_DIGEST_CRON_SECOND": str(cron_second)}  # slots fire at HH:MM:<second>: no wait for a minute
     return subprocess.Popen([sys.executable, "-m", "bot.cli", "clock"], cwd=cwd, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
