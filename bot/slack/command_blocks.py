@@ -24,7 +24,7 @@ from bot.slack.blocks import clip, escape, link
 from bot.slack.permalinks import Key, archive_url
 
 if TYPE_CHECKING:  # result types only; this module never touches the database
-    from bot.store.search import ArticleHit, OrgReport, Page, QuoteHit
+    from bot.store.search import ArticleHit, OrgReport, QuoteHit, ResultPage
 
 MORE_ACTION = "newsbot_more"
 SHARE_ACTION = "newsbot_share"
@@ -114,7 +114,7 @@ def _hit_line(hit: ArticleHit) -> str:
 
 
 def article_list(
-    heading: str, page: Page, command: str, arg: str, links: Links | None = None
+    heading: str, page: ResultPage, command: str, arg: str, links: Links | None = None
 ) -> tuple[str, list[dict[str, Any]]]:
     """A page of articles with a "More" button when there are more."""
     hits: list[ArticleHit] = page.items
@@ -127,7 +127,7 @@ def article_list(
 
 
 def quote_list(
-    heading: str, page: Page, command: str, arg: str, links: Links | None = None
+    heading: str, page: ResultPage, command: str, arg: str, links: Links | None = None
 ) -> tuple[str, list[dict[str, Any]]]:
     items: list[QuoteHit] = page.items
     blocks = [_section(f"*{escape(heading)}*")]

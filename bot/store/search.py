@@ -59,7 +59,7 @@ class QuoteHit:
 
 
 @dataclass(frozen=True, slots=True)
-class Page:
+class ResultPage:
     """One page of results; `has_more` says whether a "More" button makes sense."""
 
     items: list[Any]
@@ -73,7 +73,7 @@ class OrgReport:
     aliases: tuple[str, ...]
     article_count: int
     by_month: list[tuple[str, int]]  # ("2024-03", n), oldest first
-    articles: Page  # of ArticleHit, newest first
+    articles: ResultPage  # of ArticleHit, newest first
     quoted: list[tuple[str, str | None, int]] = field(default_factory=list)  # speaker, title, quotes
 
 
@@ -180,23 +180,23 @@ class SearchMixin:
     # --- public lookups --------------------------------------------------------------------
     async def search(
         self, query: str, *, team: str | None = None, limit: int = 5, offset: int = 0, themes: bool = False
-    ) -> Page:
+    ) -> ResultPage:
         """Articles matching all words of `query` (titles count more), best and newest first."""
         words = terms(query)
         if not words:
-            return Page([], offset, False)
+            return ResultPage([], offset, False)
         async with self._engine.connect() as conn:
             ids = await self._ranked_ids(conn, words, "themes" if themes else "doc", team, limit + 1, offset)
             hits = await self._hits(conn, ids[:limit], team, words)
-        return Page(hits, offset, len(ids) > limit)
+        return ResultPage(hits, offset, len(ids) > limit)
 
-    async def theme(self, query: str, *, team: str | None = None, limit: int = 5, offset: int = 0) -> Page:
+    async def theme(self, query: str, *, team: str | None = None, limit: int = 5, offset: int = 0) -> ResultPage:
         """Articles whose themes or IPTC topics match the words."""
         return await self.search(query, team=team, limit=limit, offset=offset, themes=True)
 
     async def recent(
         self, *, team: str | None = None, channel: str | None = None, limit: int = 5, offset: int = 0
-    ) -> Page:
+    ) -> ResultPage:
         """Most recently shared articles in a team (or one of its channels); most recently stored
         ones when not scoped to a team."""
         async with self._engine.connect() as conn:
@@ -213,13 +213,13 @@ class SearchMixin:
                 )
             ids = [r[0] for r in (await conn.execute(q.limit(limit + 1).offset(offset))).all()]
             hits = await self._hits(conn, ids[:limit], team)
-        return Page(hits, offset, len(ids) > limit)
+        return ResultPage(hits, offset, len(ids) > limit)
 
-    async def quotes_by(self, person: str, *, team: str | None = None, limit: int = 5, offset: int = 0) -> Page:
+    async def quotes_by(self, person: str, *, team: str | None = None, limit: int = 5, offset: int = 0) -> ResultPage:
         """What has <person> said: quotes attributed to anyone with that full name or surname."""
         key = codec.name_key(person)
         if not key:
-            return Page([], offset, False)
+            return ResultPage([], offset, False)
         async with self._engine.connect() as conn:
             pids = [
                 r[0]
@@ -231,7 +231,7 @@ class SearchMixin:
                 like = select(people.c.id).where(people.c.name_key.like(f"%{_escape_like(key)}%", escape="\\"))
                 pids = [r[0] for r in (await conn.execute(like.limit(50))).all()]
             if not pids:
-                return Page([], offset, False)
+                return ResultPage([], offset, False)
             q = (
                 select(quotes, articles.c.sort_at)
                 .join(articles, articles.c.latest_analysis_id == quotes.c.analysis_id)
@@ -244,7 +244,7 @@ class SearchMixin:
             rows = (await conn.execute(q.limit(limit + 1).offset(offset))).all()
             hits = {h.article_id: h for h in await self._hits(conn, list({r.article_id: 0 for r in rows}), team)}
         items = [QuoteHit(_quote(r), hits[r.article_id]) for r in rows[:limit] if r.article_id in hits]
-        return Page(items, offset, len(rows) > limit)
+        return ResultPage(items, offset, len(rows) > limit)
 
     async def org_report(
         self, name: str, *, team: str | None = None, limit: int = 5, offset: int = 0
@@ -311,7 +311,7 @@ class SearchMixin:
             aliases=aliases,
             article_count=len(all_rows),
             by_month=sorted(months.items()),
-            articles=Page(hits, offset, len(page_ids) > limit),
+            articles=ResultPage(hits, offset, len(page_ids) > limit),
             quoted=[(s, t, n) for (s, t), n in quoted.most_common(10)],
         )
 
