@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bot.config import REPO_ROOT
+from bot.paths import REPO_ROOT
 
 SHARED = Path(os.environ.get("NEWSBOT_SHARED", REPO_ROOT.parent / "shared"))
 EXTRACTION = SHARED / "eval" / "extraction"

@@ -36,7 +36,8 @@ from urllib.parse import urlencode
 import aiohttp
 
 from bench.common import SHARED, PeakRSS, english_pages, pct, read_html, write_results
-from bot.config import REPO_ROOT, load_settings
+from bot.config import load_settings
+from bot.paths import REPO_ROOT
 from tests.fakes.article_server import ArticleServer
 from tests.fakes.signing import signed_headers
 from tests.fakes.slack_api import BOT_TOKEN, BOT_USER_ID, TEAM_ID, Call, FakeSlack

@@ -20,9 +20,8 @@ from pydantic_settings import (
 )
 
 from bot.errors import ConfigError
+from bot.paths import CONFIG_DIR
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-CONFIG_DIR = REPO_ROOT / "config"
 DEFAULT_CONFIG_FILE = CONFIG_DIR / "newsbot.toml"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 

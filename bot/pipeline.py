@@ -20,7 +20,6 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from bot.errors import AnalysisError, AnalysisTimeout, ModelError, NewsbotError
-from bot.extract import extract_article
 from bot.models import Analysis, Article, Failure, Page, Report
 
 log = logging.getLogger(__name__)
@@ -74,7 +73,9 @@ def _failure(exc: Exception) -> Failure:
 
 def _process_batch(pages: list[Page], analyze: bool) -> list[Outcome]:
     """Extract every page, then run spaCy over the extracted texts with one `nlp.pipe` call."""
+    # Imported here, in the worker: the bot's own process never loads trafilatura or spaCy.
     from bot.analysis.nlp import to_analysis
+    from bot.extract import extract_article
 
     outcomes: list[Outcome] = []
     for page in pages:
@@ -144,7 +145,7 @@ class Analyzer:
 
     async def start(self) -> None:
         """Start the workers and wait until every one has its pipeline loaded."""
-        from bot.analysis.nlp import check_model
+        from bot.analysis.model_check import check_model
 
         check_model(self.model)  # a clear ModelError here beats a BrokenProcessPool later
         self._pool = self._new_pool()

@@ -23,7 +23,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.analysis.nlp import check_model
+from bot.analysis.model_check import check_model
 from bot.config import Settings
 from bot.deps import Deps
 from bot.errors import ConfigError

@@ -25,7 +25,7 @@ from spacy.attrs import ENT_TYPE, IDX, IS_STOP, LEMMA, LENGTH, LIKE_NUM, LOWER, 
 from spacy.parts_of_speech import IDS as POS_IDS
 from spacy.tokens import Doc
 
-from bot.config import CONFIG_DIR
+from bot.paths import CONFIG_DIR
 
 STOP_PHRASES_FILE = CONFIG_DIR / "lexicons" / "stop_phrases.txt"
 

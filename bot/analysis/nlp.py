@@ -22,44 +22,6 @@ OUR_COMPONENTS: tuple[tuple[str, str | None, str | None], ...] = (
 )
 
 
-def check_model(model: str) -> None:
-    """Fail fast, in the parent process, before any worker starts: installed and compatible?
-
-    Reads the package's meta.json only (no weights), so it is cheap enough for every start-up.
-    """
-    import importlib.util
-    import warnings
-    from pathlib import Path
-
-    import spacy
-    from spacy import util
-
-    if Path(model).exists():
-        folder = Path(model)
-    else:
-        spec = importlib.util.find_spec(model) if model.isidentifier() else None
-        if spec is None or not spec.submodule_search_locations:
-            raise ModelError(
-                f"spaCy pipeline {model!r} is not installed. Run `make install`, or set NEWSBOT_SPACY_MODEL "
-                "to an installed pipeline (see README, 'Choosing the spaCy pipeline')."
-            )
-        folder = Path(next(iter(spec.submodule_search_locations)))
-    try:
-        with warnings.catch_warnings():  # spaCy's own W095 version warning: our check below says it better
-            warnings.simplefilter("ignore", UserWarning)
-            meta = util.load_meta(folder / "meta.json")
-    except (OSError, ValueError) as exc:
-        raise ModelError(f"spaCy pipeline {model!r} has no readable meta.json: {exc}") from exc
-    wanted = meta.get("spacy_version", "")
-    if wanted and not util.is_compatible_version(spacy.__version__, wanted):
-        raise ModelError(
-            f"spaCy pipeline {model!r} needs spaCy {wanted}, but spaCy {spacy.__version__} is installed; "
-            "install a pipeline built for this spaCy (see README, 'Choosing the spaCy pipeline')."
-        )
-    if meta.get("lang") not in (None, "en"):
-        raise ModelError(f"spaCy pipeline {model!r} is for language {meta.get('lang')!r}; Newsbot needs English")
-
-
 def load_nlp(model: str) -> Language:
     """Load `model` (a package name or path) and add our components; ModelError if unusable."""
     import spacy

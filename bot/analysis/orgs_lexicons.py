@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from bot.config import CONFIG_DIR
+from bot.paths import CONFIG_DIR
 
 LEXICONS = CONFIG_DIR / "lexicons"
 GAZETTEER_PATH = LEXICONS / "organizations.jsonl"

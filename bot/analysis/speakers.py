@@ -15,7 +15,7 @@ from pathlib import Path
 from spacy.tokens import Doc, Span, Token
 
 from bot.analysis.people import PERSON_PRONOUNS, People, clean_name, first_name_genders, looks_like_name, role_nouns
-from bot.config import CONFIG_DIR
+from bot.paths import CONFIG_DIR
 
 LEXICON = CONFIG_DIR / "lexicons" / "speech_verbs.txt"
 ORG_NOUNS = frozenset(

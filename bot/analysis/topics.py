@@ -19,8 +19,8 @@ from pathlib import Path
 
 from spacy.tokens import Doc
 
-from bot.config import CONFIG_DIR
 from bot.models import Topic
+from bot.paths import CONFIG_DIR
 
 LEXICON_FILE = CONFIG_DIR / "lexicons" / "iptc_topics.toml"
 

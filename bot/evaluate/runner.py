@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.config import CONFIG_DIR, REPO_ROOT, Settings
+from bot.config import Settings
 from bot.evaluate.metrics import SuiteResult
+from bot.paths import CONFIG_DIR, REPO_ROOT
 
 SUITES = ("extraction", "quotes", "ner", "themes", "seed")
 

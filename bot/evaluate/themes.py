@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.analysis import keyphrases, topics
-from bot.config import REPO_ROOT
 from bot.evaluate.metrics import PRF, Row, SuiteResult, Worst
+from bot.paths import REPO_ROOT
 
 K = 10
 TOP_THEMES = 8

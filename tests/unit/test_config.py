@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import REPO_ROOT, Settings, load_settings
+from bot.config import Settings, load_settings
 from bot.errors import ConfigError
+from bot.paths import REPO_ROOT
 
 
 def _env_name(field: str) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.analysis.nlp import check_model
+from bot.analysis.model_check import check_model
 from bot.errors import ModelError
 from tests.conftest import SHARED_ARTICLES
 
