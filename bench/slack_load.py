@@ -23,7 +23,6 @@ import os
 import platform
 import shutil
 import signal
-import socket
 import tempfile
 import threading
 import time
@@ -39,8 +38,9 @@ from bench.common import SHARED, PeakRSS, english_pages, pct, read_html, write_r
 from bot.config import load_settings
 from bot.paths import REPO_ROOT
 from tests.fakes.article_server import ArticleServer
+from tests.fakes.serve import free_port, serve_env
 from tests.fakes.signing import signed_headers
-from tests.fakes.slack_api import BOT_TOKEN, BOT_USER_ID, TEAM_ID, Call, FakeSlack
+from tests.fakes.slack_api import BOT_USER_ID, TEAM_ID, Call, FakeSlack
 
 T = TypeVar("T")
 
@@ -107,22 +107,6 @@ class Fakes:
 
 
 # --- the bot process -------------------------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _serve_env(slack: FakeSlack, db: Path, port: int) -> dict[str, str]:
-    """Default settings (workers = cores, default model), plus what points the bot at the fakes."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "NEWSBOT_", "DATABASE_URL"))}
-    return env | {
-        "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.api_url,
-        "PORT": str(port), "NEWSBOT_HOST": "127.0.0.1",
-        "DATABASE_URL": f"sqlite+aiosqlite:///{db}", "NEWSBOT_ALLOW_PRIVATE_URLS": "1",
-    }
-
-
 async def _stop_server(proc: asyncio.subprocess.Process) -> float:
     """SIGTERM, then wait (SIGKILL past the bound); returns seconds to exit."""
     t0 = time.perf_counter()
@@ -353,9 +337,9 @@ async def load_phase(client: Client, shares: Shares, slack: FakeSlack, urls: lis
 async def run(
     args: argparse.Namespace, fakes: Fakes, names: list[str], workdir: Path, log: BinaryIO
 ) -> dict[str, Any]:
-    port = _free_port()
+    port = free_port()
     proc = await asyncio.create_subprocess_exec(
-        str(NEWSBOT), "serve", env=_serve_env(fakes.slack, workdir / "newsbot.db", port), cwd=workdir,
+        str(NEWSBOT), "serve", env=serve_env(fakes.slack, workdir / "newsbot.db", port, SECRET), cwd=workdir,
         stdout=log, stderr=log,
     )
     shutdown_s = float("nan")

@@ -12,7 +12,6 @@ import json
 import os
 import re
 import signal
-import socket
 import sqlite3
 import sys
 import time
@@ -29,6 +28,7 @@ from bot.config import load_settings
 from bot.server import create_app
 from tests.conftest import REPO_ROOT, SHARED_ARTICLES
 from tests.fakes.article_server import ArticleServer
+from tests.fakes.serve import free_port, serve_env
 from tests.fakes.signing import signed_headers
 from tests.fakes.slack_api import BOT_ID, BOT_TOKEN, BOT_USER_ID, TEAM_ID, Call, FakeSlack
 
@@ -358,21 +358,6 @@ async def test_not_in_channel_is_logged_and_the_job_fails_without_crashing(
 
 
 # --- the real process: start-up, missing settings, kill -9 after the ack -------------------------
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _serve_env(slack: FakeSlack, db: Path, port: int) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "NEWSBOT_", "DATABASE_URL"))}
-    return env | {
-        "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.api_url,
-        "PORT": str(port), "NEWSBOT_HOST": "127.0.0.1", "DATABASE_URL": f"sqlite+aiosqlite:///{db}",
-        "NEWSBOT_ALLOW_PRIVATE_URLS": "1", "NEWSBOT_WORKERS": "1", "NEWSBOT_SCHEDULER": "0",
-    }
-
-
 def _children(pid: int) -> list[int]:
     """Direct children of `pid` (Linux /proc), to clean up what a SIGKILLed server leaves."""
     out: list[int] = []
@@ -417,8 +402,8 @@ async def test_missing_settings_explain_what_to_set_and_exit_nonzero(tmp_path: P
 async def test_killed_after_the_ack_and_restarted_replies_exactly_once(
     slack: FakeSlack, web_server: ArticleServer, tmp_path: Path
 ) -> None:
-    port, db = _free_port(), tmp_path / "newsbot.db"
-    env = _serve_env(slack, db, port)
+    port, db = free_port(), tmp_path / "newsbot.db"
+    env = serve_env(slack, db, port, SECRET, NEWSBOT_WORKERS="1", NEWSBOT_SCHEDULER="0")
     channel, url = _channel(), web_server.url(f"/files/{SEED}?copy=kill")
     proc = await _start_serve(env, tmp_path)
     try:
