@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from bot.config import Settings, load_settings
 from bot.errors import ConfigError, ModelError, NewsbotError
 
+QUIET_LOGGERS = ("alembic.runtime.plugins",)
 URL_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 
 
@@ -84,6 +85,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
             stream=sys.stderr,
         )
+        for noisy in QUIET_LOGGERS:  # chatty at INFO about their own set-up, not about Newsbot's work
+            logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
         if args.command in ("analyze", "extract"):
             return asyncio.run(
                 _read_all(args.targets, settings, analyze=args.command == "analyze", as_json=args.json)
