@@ -121,6 +121,17 @@ def test_pronoun_skips_a_nearer_person_of_the_other_gender(nlp: Language) -> Non
     assert [q.speaker for q in qs] == ["Rebecca Stone"]
 
 
+def test_pronoun_prefers_the_recent_subject_over_a_person_in_an_object(nlp: Language) -> None:
+    """Same gender, so only the grammar tells: "he" continues the subject, not the man he met."""
+    qs = quotes(
+        nlp,
+        "Thomas Reed coaches the under-12 team in Halifax.",
+        "Reed said he changed his mind about the sport after a long talk with his neighbour, Paul Martin.",
+        "“I realized the kids just want to play,” he said.",
+    )
+    assert [q.speaker for q in qs] == ["Thomas Reed"]
+
+
 def test_pronoun_gender_from_name_said_she(nlp: Language) -> None:
     """An unlisted first name: "Okonkwo said she" tells the gender, so "she" skips Mark Hill."""
     qs = quotes(
