@@ -24,6 +24,7 @@ HONORIFICS = frozenset(
 )
 PERSON_PRONOUNS = frozenset({"he", "she", "him", "her"})
 PRONOUN_GENDER = {"he": "m", "him": "m", "she": "f", "her": "f"}
+FIRST_FORMS = frozenset({"he", "she"})  # pronouns that mark an earlier co-referring mention
 HONORIFIC_GENDER = {"mr": "m", "sir": "m", "mrs": "f", "ms": "f", "miss": "f", "dame": "f"}
 ROLE_NOUNS = CONFIG_DIR / "lexicons" / "person_nouns.txt"
 NON_PERSON_HEADS = CONFIG_DIR / "lexicons" / "non_person_heads.txt"
@@ -154,7 +155,9 @@ class People:
         pieces: list[Span] = []
         for ent in doc.ents:
             covered.update(range(ent.start, ent.end))
-            if ent.label_ == "PERSON":
+            if ent.label_ == "PERSON" and _after_place(doc, ent):
+                self._place_words.add(ent.text)  # "Oakville, Ont.": a province, not a person
+            elif ent.label_ == "PERSON":
                 pieces += person_pieces(doc, ent)
             elif ent.label_ in PLACE_LABELS:
                 self._place_words.update(_POSSESSIVE.sub("", w) for w in ent.text.split())
@@ -307,6 +310,7 @@ class People:
         that reach the latest fitting mention wins (both measured on GGT-98).
         """
         want = PRONOUN_GENDER.get(pronoun.lower())
+        idx = self._first_in_sentence(idx, want)
         latest: str | None = None
         fits: str | None = None  # the latest mention whose gender does not clash
         i = bisect.bisect_left(self._mentions, (idx, "")) - 1
@@ -324,6 +328,23 @@ class People:
                     return name
                 fits = fits or name
         return fits or latest
+
+    def _first_in_sentence(self, idx: int, gender: str | None) -> int:
+        """"Asked what he would tell Mayor John Tory, he said": an earlier pronoun of the same
+        gender in the sentence refers to the same person, so resolve from where it stands."""
+        if gender is None:
+            return idx
+        for t in self.doc[self.doc[idx].sent.start:idx]:
+            if t.lower_ in FIRST_FORMS and PRONOUN_GENDER.get(t.lower_) == gender and not self.in_quote[t.i]:
+                return t.i
+        return idx
+
+
+def _after_place(doc: Doc, ent: Span) -> bool:
+    """A one-word "person" right after "<place>, " is the place's state or province."""
+    if len(ent) != 1 or ent.start < 2 or doc[ent.start - 1].text != ",":
+        return False
+    return doc[ent.start - 2].ent_type_ in ("GPE", "LOC")
 
 
 def appositive_title(doc: Doc, head: Token) -> str | None:

@@ -79,3 +79,16 @@ def test_doubtful_people() -> None:
     assert people.doubtful("Surrey") and people.doubtful("Studiocomix Press") and people.doubtful("LRT")
     assert not people.doubtful("Brian Surrey")  # a known first name
     assert not people.doubtful("Jordan Lee") and not people.doubtful("Lee")
+
+
+def test_province_after_a_town_is_no_person() -> None:
+    """"Oakville, Ont.": a one-word PERSON right after "<place>," is a province, not a person."""
+    from spacy.tokens import Doc
+
+    from bot.analysis.people import People
+
+    words = ["He", "lives", "in", "Oakville", ",", "Ont", ".", "Tom", "Hale", ",", "Ont", "said", "."]
+    ents = ["O", "O", "O", "B-GPE", "O", "B-PERSON", "O", "B-PERSON", "I-PERSON", "O", "O", "O", "O"]
+    people = People(Doc(Language().vocab, words=words, ents=ents), set())
+    assert "Ont" not in people.records and people.doubtful("Ont")
+    assert "Tom Hale" in people.records  # a name after a comma but after no place stays a person

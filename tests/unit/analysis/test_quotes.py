@@ -132,6 +132,16 @@ def test_pronoun_prefers_the_recent_subject_over_a_person_in_an_object(nlp: Lang
     assert [q.speaker for q in qs] == ["Thomas Reed"]
 
 
+def test_pronoun_after_a_clause_with_the_same_pronoun_skips_the_name_inside_it(nlp: Language) -> None:
+    """ "Asked what he would tell X, he said": both "he" are the earlier man, not X."""
+    qs = quotes(
+        nlp,
+        "The city has offered a shelter bed to Gordon Blake, who lives in a tent by the river.",
+        "Asked what he would tell Mayor Robert Lang about the camp, he said: “Come and see it for yourself.”",
+    )
+    assert [q.speaker for q in qs] == ["Gordon Blake"]
+
+
 def test_pronoun_gender_from_name_said_she(nlp: Language) -> None:
     """An unlisted first name: "Okonkwo said she" tells the gender, so "she" skips Mark Hill."""
     qs = quotes(
