@@ -126,9 +126,9 @@ def extract(doc: Doc) -> tuple[list[Quote], list[Person]]:
                 speaker = Speaker(narrator.name, narrator.kind, "narration")
             elif previous is not None and para - prev_para <= 2:
                 speaker = Speaker(previous.name, previous.kind, "inherited")
-        prev_end = tspan.end
         if not keep(text[sp.start:sp.end], speaker):
-            continue
+            continue  # a scare quote inside the narration does not end it ("Stubbs said the 'x' …")
+        prev_end = tspan.end
         found.append((sp, speaker))
         if speaker.name:
             previous, prev_para = speaker, para

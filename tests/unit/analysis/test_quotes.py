@@ -164,6 +164,16 @@ def test_floating_quote_follows_the_person_narrated_just_before_it(nlp: Language
     assert [q.speaker for q in qs] == ["Maria Lopez", "Peter Grant"]
 
 
+def test_scare_quote_in_the_narration_does_not_hide_its_subject(nlp: Language) -> None:
+    qs = quotes(
+        nlp,
+        "“We stayed calm the whole night,” said Mary Olsen, a camp resident.",
+        "Commander Eric Stubbs said the situation was “tense” and that his officers had to be ready.",
+        "“We had a plan for every outcome.”",
+    )
+    assert [q.speaker for q in qs] == ["Mary Olsen", "Eric Stubbs"]
+
+
 def test_floating_quote_ignores_organizations_in_the_narration(nlp: Language) -> None:
     qs = quotes(
         nlp,
