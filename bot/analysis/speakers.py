@@ -24,6 +24,7 @@ ORG_NOUNS = frozenset(
     "corporation business institute center centre foundation charity authority service "
     "campaign spokesperson spokesman spokeswoman statement".split()
 )
+MESSAGE_NOUNS = frozenset("statement email e-mail letter release post tweet message memo note".split())
 NEAR_AFTER = 4  # tokens between a closing mark and "he said" for the attribution to be adjacent
 _MARKS = frozenset("“”\"‘’'«»")
 MAX_OF_TOKENS = 8  # an "of" phrase after a speaker noun kept up to this length
@@ -236,6 +237,10 @@ class Attributor:
             name = self.people.described(tok.i, tok.lemma_.lower())
             if name is not None:
                 return Speaker(name, "person", via)
+        if tok.lemma_.lower() in MESSAGE_NOUNS:
+            author = self._author(tok, via)
+            if author is not None:
+                return author
         if tok.lemma_.lower() in ORG_NOUNS and self._org_ents:
             return Speaker(self._last_org(tok.i), "org", via)
         if tok.pos_ in ("NOUN", "PROPN"):
@@ -246,6 +251,25 @@ class Attributor:
             phrase = self.doc[max(tok.left_edge.i, tok.i - 5):end]
             return Speaker(phrase.text.strip(" ,;:"), "other", via)
         return Speaker(None, "none", via)
+
+    def _author(self, message: Token, via: str) -> Speaker | None:
+        """Who wrote "her statement", "a statement from the EU", "an email sent by Jane Doe"."""
+        found: Token | None = None
+        for child in message.children:
+            if child.dep_ == "poss":
+                found = child
+            elif child.dep_ == "prep" and child.lower_ in ("from", "by"):
+                found = next((c for c in child.children if c.dep_ == "pobj"), None)
+            elif child.dep_ == "acl":  # "a statement e-mailed to The Globe by Reagan Ruslim"
+                agent = next((c for c in child.children if c.dep_ == "agent"), None)
+                found = next((c for c in agent.children if c.dep_ == "pobj"), None) if agent is not None else None
+            if found is not None and not self.in_quote[found.i]:
+                if found.lower_ == "his":
+                    return Speaker(self.people.pronoun_antecedent(found.i, "he"), "person", via)
+                who = self._name_of(found, via)
+                if who.kind in ("person", "org") and who.name:
+                    return who
+        return None
 
     def _hyphenated(self, tok: Token) -> list[str] | None:
         """"Wilson-Raybould" (three tokens) as one name word, with the first name before it."""

@@ -174,6 +174,17 @@ def test_scare_quote_in_the_narration_does_not_hide_its_subject(nlp: Language) -
     assert [q.speaker for q in qs] == ["Mary Olsen", "Eric Stubbs"]
 
 
+def test_statement_is_attributed_to_its_author(nlp: Language) -> None:
+    """"Her statement said", "a statement from X said": the author speaks, not the last org."""
+    qs = quotes(
+        nlp,
+        "Health Minister Laura Chen met staff at Mercy General Hospital on Friday.",
+        "“We will hire two hundred nurses this year,” her statement said.",
+        "A statement from the Canadian Medical Association said: “Two hundred is not nearly enough.”",
+    )
+    assert [q.speaker for q in qs] == ["Laura Chen", "Canadian Medical Association"]
+
+
 def test_floating_quote_ignores_organizations_in_the_narration(nlp: Language) -> None:
     qs = quotes(
         nlp,
