@@ -26,6 +26,7 @@ PERSON_PRONOUNS = frozenset({"he", "she", "him", "her"})
 PRONOUN_GENDER = {"he": "m", "him": "m", "she": "f", "her": "f"}
 FIRST_FORMS = frozenset({"he", "she"})  # pronouns that mark an earlier co-referring mention
 HONORIFIC_GENDER = {"mr": "m", "sir": "m", "mrs": "f", "ms": "f", "miss": "f", "dame": "f"}
+SPEECH_VERBS = CONFIG_DIR / "lexicons" / "speech_verbs.txt"
 ROLE_NOUNS = CONFIG_DIR / "lexicons" / "person_nouns.txt"
 NON_PERSON_HEADS = CONFIG_DIR / "lexicons" / "non_person_heads.txt"
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC", "NORP", "ORG"})
@@ -47,6 +48,13 @@ class PersonRecord:
     gender: str | None = None  # "m" | "f" from the first name or an honorific; None when unknown
     mentions: list[int] = field(default_factory=list)  # token index of each mention
     quoted: bool = False
+
+
+@lru_cache(maxsize=4)
+def speech_verbs(path: Path = SPEECH_VERBS) -> frozenset[str]:
+    """Reporting-verb lemmas from the lexicon file."""
+    lines = path.read_text(encoding="utf8").splitlines()
+    return frozenset(w.strip().lower() for w in lines if w.strip() and not w.startswith("#"))
 
 
 @lru_cache(maxsize=2)
@@ -241,7 +249,9 @@ class People:
         head = token
         while head.dep_ in ("compound", "flat") and head.head is not head:
             head = head.head
-        if head.dep_ in ("nsubj", "nsubjpass"):
+        after = self.doc[head.i + 1] if head.i + 1 < len(self.doc) else None
+        said = after is not None and after.pos_ in ("VERB", "AUX") and after.lemma_.lower() in speech_verbs()
+        if head.dep_ in ("nsubj", "nsubjpass") or said:  # "Guest said …" the parser misread
             self._subjects.add(idx)
         if rec.title is None:
             rec.title = appositive_title(self.doc, head)

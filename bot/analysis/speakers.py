@@ -9,15 +9,19 @@ inherits the previous quotation's speaker, as news copy intends.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 
 from spacy.tokens import Doc, Span, Token
 
-from bot.analysis.people import PERSON_PRONOUNS, People, clean_name, first_name_genders, looks_like_name, role_nouns
-from bot.paths import CONFIG_DIR
+from bot.analysis.people import (
+    PERSON_PRONOUNS,
+    People,
+    clean_name,
+    first_name_genders,
+    looks_like_name,
+    role_nouns,
+    speech_verbs,
+)
 
-LEXICON = CONFIG_DIR / "lexicons" / "speech_verbs.txt"
 ORG_NOUNS = frozenset(
     "company firm agency department ministry organization organisation group association "
     "government council board office bank university hospital union party police commission "
@@ -30,13 +34,6 @@ _MARKS = frozenset("“”\"‘’'«»")
 MAX_OF_TOKENS = 8  # an "of" phrase after a speaker noun kept up to this length
 NUMERIC_ENTS = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY"})
 MAX_HEAD_CLIMB = 6  # levels of the parse walked up from a quotation to its governing verb
-
-
-@lru_cache(maxsize=4)
-def speech_verbs(path: Path = LEXICON) -> frozenset[str]:
-    """Reporting-verb lemmas from the lexicon file."""
-    lines = path.read_text(encoding="utf8").splitlines()
-    return frozenset(w.strip().lower() for w in lines if w.strip() and not w.startswith("#"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -92,3 +92,20 @@ def test_province_after_a_town_is_no_person() -> None:
     people = People(Doc(Language().vocab, words=words, ents=ents), set())
     assert "Ont" not in people.records and people.doubtful("Ont")
     assert "Tom Hale" in people.records  # a name after a comma but after no place stays a person
+
+
+def test_name_before_said_counts_as_subject_despite_the_parse() -> None:
+    """"Hale said" is Hale speaking even where the parser calls Hale an object, so "he"
+    after it is Hale, not the earlier subject Paul Lee."""
+    from spacy.tokens import Doc
+
+    from bot.analysis.people import People
+
+    words = ["Paul", "Lee", "met", "Tom", "Hale", ".", "Hale", "said", "it", ".", "He", "left", "."]
+    pos = "PROPN PROPN VERB PROPN PROPN PUNCT PROPN VERB PRON PUNCT PRON VERB PUNCT".split()
+    deps = "compound nsubj ROOT compound dobj punct pobj ROOT dobj punct nsubj ROOT punct".split()
+    heads = [1, 2, 2, 4, 2, 2, 7, 7, 7, 7, 11, 11, 11]
+    lemmas = ["Paul", "Lee", "meet", "Tom", "Hale", ".", "Hale", "say", "it", ".", "he", "leave", "."]
+    ents = ["B-PERSON", "I-PERSON", "O", "B-PERSON", "I-PERSON", "O", "B-PERSON"] + ["O"] * 6
+    doc = Doc(Language().vocab, words=words, pos=pos, deps=deps, heads=heads, lemmas=lemmas, ents=ents)
+    assert People(doc, set()).pronoun_antecedent(10, "he") == "Tom Hale"
