@@ -155,6 +155,12 @@ class Attributor:
             for child in head.children:
                 if child.dep_ == "nsubj" and not self.in_quote[child.i]:
                     return self._name_of(child, via)
+        prev = self.doc[verb.i - 1] if verb.i > 0 else None
+        if prev is not None and prev.ent_type_ == "PERSON" and not self.in_quote[prev.i]:
+            ent = self._ent_of(prev)  # "…,” DeBoer said": a name the parser tagged AUX
+            words = clean_name(ent) if ent is not None else []
+            if looks_like_name(words):
+                return self._person(words, prev, via)
         for child in verb.rights:
             named = child.pos_ == "PROPN" or child.ent_type_ in ("PERSON", "ORG")
             if named and child.dep_ in ("dobj", "npadvmod", "attr", "dative", "appos") and not self.in_quote[child.i]:

@@ -263,3 +263,24 @@ def test_speaker_scoring_ignores_a_leading_the() -> None:
     assert same_speaker("Trudeau", "Justin Trudeau")
     assert not same_speaker("the", "The Kelowna Rockets")
     assert not same_speaker("State Department", "The U.S. State Department")
+
+
+def test_person_just_before_said_speaks_when_the_parse_has_no_subject() -> None:
+    """The small parser tags "DeBoer" in "…,” DeBoer said" as an auxiliary: no nsubj arc."""
+    from spacy.tokens import Doc
+
+    from bot.analysis.people import People
+    from bot.analysis.speakers import Attributor
+
+    words = ["“", "We", "won", ",", "”", "DeBoer", "said", "."]
+    doc = Doc(
+        Language().vocab, words=words,
+        pos="PUNCT PRON VERB PUNCT PUNCT AUX VERB PUNCT".split(),
+        deps="punct nsubj ccomp punct punct aux ROOT punct".split(),
+        heads=[2, 2, 6, 6, 6, 6, 6, 6],
+        lemmas=["“", "we", "win", ",", "”", "DeBoer", "say", "."],
+        ents=["O"] * 5 + ["B-PERSON", "O", "O"],
+    )
+    in_quote = [True] * 5 + [False] * 3
+    speaker = Attributor(doc, People(doc, set(), in_quote), [], in_quote).attribute(doc[0:5])
+    assert (speaker.name, speaker.kind, speaker.via) == ("DeBoer", "person", "after")
