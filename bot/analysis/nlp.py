@@ -6,7 +6,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 # Importing the modules registers their factories with spaCy.
-from bot.analysis import orgs, quotes, summary, themes
+from bot.analysis import orgs, person_names, quotes, summary, themes
 from bot.errors import ModelError
 from bot.models import Analysis
 
@@ -17,6 +17,7 @@ UNUSED_COMPONENTS = ("senter",)
 OUR_COMPONENTS: tuple[tuple[str, str | None, str | None], ...] = (
     (orgs.GAZETTEER, "ner", None),
     (orgs.COMPONENT, None, "ner"),
+    (person_names.COMPONENT, orgs.COMPONENT, None),
     (quotes.COMPONENT, None, None),
     (themes.COMPONENT, None, None),
 )

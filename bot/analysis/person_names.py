@@ -1,0 +1,191 @@
+"""Person names the small NER misses, recovered from evidence elsewhere in the same story.
+
+News copy names a person in full once and by surname after ("Carole Laurin ... Laurin said
+she"), and a name means the same thing throughout one story (one sense per discourse). So a
+single confident sighting labels every other mention of that name: the NER tagged it PERSON
+somewhere; it is the subject of a reporting verb with he/she/his/her after it, or a first and
+last name reporting something; it is followed by ", who" or an age ("Laurin, 57,"). The
+component runs after NER and before `newsbot_organizations`, so a recovered person is never
+counted as an organization, and people and quotes see every mention.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span, Token
+
+from bot.analysis.people import HONORIFICS, non_person_heads, role_nouns, speech_verbs
+
+COMPONENT = "newsbot_person_names"
+PERSON = "PERSON"
+# Labels the small model puts on person names it does not know ("Nino Niederreiter" as GPE,
+# "Stanovaya" as FAC). NORP and numeric labels are never person names; ORG only when no
+# gazetteer entry backs it.
+RELABEL = frozenset({"GPE", "LOC", "FAC", "PRODUCT", "WORK_OF_ART", "EVENT", "LAW", "LANGUAGE", "ORG"})
+# Labels so unlike a reporting subject that a sighting with one still counts as evidence.
+RARE = frozenset({"FAC", "PRODUCT", "WORK_OF_ART", "EVENT", "LAW", "LANGUAGE"})
+MAX_NAME_WORDS = 3  # first, middle, last: a longer capitalized run is a title or an org name
+PRONOUN_REACH = 12  # tokens after "Laurin said" within which "she" shows the subject is a person
+PLACE_VOTES = 2  # a word NER labels a place this often is never relabelled a person
+_PERSONAL = frozenset({"he", "she", "his", "her"})
+
+
+@dataclass(frozen=True, slots=True)
+class Chain:
+    """A run of capitalized proper nouns, minus role words before the name ("Chief Na'moks")."""
+
+    start: int
+    end: int
+    words: tuple[str, ...]
+
+
+def _name_token(t: Token) -> bool:
+    text = t.text
+    return (
+        t.pos_ == "PROPN" and text[:1].isupper() and not text.isupper() and len(text) > 1
+        and text.replace("'", "").replace("’", "").replace("-", "").isalpha()
+    )
+
+
+def chains(doc: Doc, start: int = 0, end: int | None = None) -> list[Chain]:
+    """Every maximal run of name tokens in doc[start:end], cut after its last role word or honorific."""
+    roles = role_nouns()
+    out: list[Chain] = []
+    i, n = start, len(doc) if end is None else end
+    while i < n:
+        if not _name_token(doc[i]):
+            i += 1
+            continue
+        j = i
+        while j < n and _name_token(doc[j]) and (j == i or (doc[j - 1].whitespace_ and doc[j].ent_iob_ != "B")):
+            j += 1
+        if _glued(doc, i, j):  # "Wilson-Raybould": part of a hyphenated name, not a name alone
+            i = j
+            continue
+        start = i
+        for k in range(i, j - 1):
+            low = doc[k].lower_.rstrip(".")
+            if low in roles or low in HONORIFICS:
+                start = k + 1
+        if j - start <= MAX_NAME_WORDS:
+            out.append(Chain(start, j, tuple(t.text for t in doc[start:j])))
+        i = j
+    return out
+
+
+def _glued(doc: Doc, start: int, end: int) -> bool:
+    before = doc[start - 1] if start else None
+    after = doc[end] if end < len(doc) else None
+    return (before is not None and not before.whitespace_ and before.text in "-'’") or (
+        after is not None and not doc[end - 1].whitespace_ and after.text in "-'’"
+    )
+
+
+def _reports_as_person(doc: Doc, chain: Chain) -> bool:
+    """The name is the subject of a reporting verb, and either a he/she follows in the sentence
+    ("Laurin said she was") or it is a first and last name ("Tatiana Stanovaya ... noted")."""
+    head = doc[chain.end - 1]
+    verb = head.head
+    if head.dep_ != "nsubj" or verb.lemma_.lower() not in speech_verbs():
+        return False
+    if len(chain.words) >= 2:
+        return True
+    stop = min(verb.sent.end, verb.i + PRONOUN_REACH)
+    for t in doc[verb.i + 1:stop]:
+        if "\n" in t.text:
+            return False
+        if t.lower_ in _PERSONAL and t.dep_ in ("nsubj", "nsubjpass") and t.head.head.i == verb.i:
+            return True  # "Laurin said she was": the clause the verb reports has her as subject
+    return False
+
+
+def _described_as_person(doc: Doc, chain: Chain) -> bool:
+    """"Espinos, who …" or "Laurin, 57, …": a relative "who" or an age after a comma."""
+    if chain.end + 1 >= len(doc) or doc[chain.end].text != ",":
+        return False
+    nxt = doc[chain.end + 1]
+    if nxt.lower_ == "who":
+        return True
+    return nxt.like_num and chain.end + 2 < len(doc) and doc[chain.end + 2].text == ","
+
+
+def person_names(doc: Doc) -> Counter[tuple[str, ...]]:
+    """Names (word tuples) this story gives evidence are people's, with the number of sightings."""
+    lower_words = {t.lower_ for t in doc if t.is_lower}
+    heads = non_person_heads()
+    found: Counter[tuple[str, ...]] = Counter()
+    for ent in doc.ents:
+        if ent.label_ == PERSON:
+            found.update(c.words for c in chains(doc, ent.start, ent.end))
+    for c in chains(doc):
+        if c.words[-1] in heads or (len(c.words) == 1 and c.words[0].lower() in lower_words):
+            continue  # "Studiocomix Press"; "Story" that the story also writes as "story"
+        if doc[c.end - 1].ent_type_ not in RARE and doc[c.end - 1].ent_type_:
+            continue  # NER called this sighting a place or firm: not evidence of a person
+        if _reports_as_person(doc, c) or _described_as_person(doc, c):
+            found[c.words] += 1
+    return found
+
+
+def _is_person(words: tuple[str, ...], names: Counter[tuple[str, ...]], surnames: set[str], common: set[str]) -> bool:
+    """A name with evidence, its surname alone, or the surname after a word that is not an
+    ordinary one of the story's ("Nino Niederreiter", not "Safe Surrey")."""
+    if words in names:
+        return True
+    if len(words) == 1:
+        return words[0] in surnames
+    return len(words) == 2 and words[-1] in surnames and words[0].lower() not in common
+
+
+def label_votes(doc: Doc, names: Counter[tuple[str, ...]]) -> dict[str, Counter[str]]:
+    """How often each capitalized word was labelled what: by NER, and PERSON by the evidence
+    above. A word the story mostly uses as a place ("Surrey", tagged PERSON once) stays one."""
+    votes: dict[str, Counter[str]] = {}
+    for ent in doc.ents:
+        for t in ent:
+            if t.text[:1].isupper() and ent.label_ != PERSON:
+                votes.setdefault(t.text, Counter())[ent.label_] += 1
+    for words, n in names.items():
+        for w in words:
+            votes.setdefault(w, Counter())[PERSON] += n
+    return votes
+
+
+def relabel(doc: Doc) -> list[Span]:
+    """`doc.ents` with every mention of a person name labelled PERSON."""
+    names = person_names(doc)
+    surnames = {w[-1] for w in names}
+    common = {t.lower_ for t in doc if t.is_lower}
+    votes = label_votes(doc, names)
+    ents = list(doc.ents)
+    owner = {i: e for e in ents for i in range(e.start, e.end)}
+    drop: set[tuple[int, int]] = set()
+    add: list[Span] = []
+    for c in chains(doc):
+        if not _is_person(c.words, names, surnames, common):
+            continue
+        over = {(e.start, e.end): e for i in range(c.start, c.end) if (e := owner.get(i)) is not None}
+        if any(e.label_ == PERSON for e in over.values()):
+            continue
+        if any(e.label_ not in RELABEL or (e.label_ == "ORG" and e.ent_id_) for e in over.values()):
+            continue  # "Canadian" (NORP), a gazetteer organization
+        if any(e.label_ == "ORG" for e in over.values()) and c.words not in names:
+            continue  # an ORG is renamed a person only by its own full name elsewhere
+        vote = votes.get(c.words[-1], Counter())
+        if vote.total() - vote[PERSON] > vote[PERSON]:
+            continue  # the story uses this name for places or firms more often
+        if vote["GPE"] + vote["LOC"] >= PLACE_VOTES:
+            continue  # NER calls it a place again and again ("Surrey"): too ambiguous to spread
+        drop.update(over)
+        add.append(Span(doc, c.start, c.end, label=PERSON))
+    kept = [e for e in ents if (e.start, e.end) not in drop]
+    return sorted(kept + add, key=lambda e: e.start)
+
+
+@Language.component(COMPONENT, requires=["doc.ents"], assigns=["doc.ents"])
+def recover_person_names(doc: Doc) -> Doc:
+    doc.ents = relabel(doc)
+    return doc
