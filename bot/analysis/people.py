@@ -157,6 +157,7 @@ class People:
         self._full_at: list[tuple[int, str]] = []  # (token index, full name) in order
         self._mentions: list[tuple[int, str]] = []
         self._subjects: set[int] = set()  # mention positions that are a clause's subject
+        self._not_antecedent: set[int] = set()  # mentions no he/she can refer to (see _note)
         singles: list[tuple[int, str]] = []
         covered: set[int] = set()  # tokens inside any entity
         self._place_words: set[str] = set()  # words of places, firms and groups the NER found
@@ -236,7 +237,7 @@ class People:
             for t in doc[idx + 1:stop]:
                 if self.in_quote[t.i]:
                     break
-                if t.lower_ in PRONOUN_GENDER or t.lower_ == "his":
+                if (t.lower_ in PRONOUN_GENDER or t.lower_ == "his"):
                     rec.gender = PRONOUN_GENDER.get(t.lower_, "m")
                     break
 
@@ -253,6 +254,10 @@ class People:
         said = after is not None and after.pos_ in ("VERB", "AUX") and after.lemma_.lower() in speech_verbs()
         if head.dep_ in ("nsubj", "nsubjpass") or said:  # "Guest said …" the parser misread
             self._subjects.add(idx)
+        if head.dep_ == "compound" and head.head.pos_ == "NOUN":
+            self._not_antecedent.add(idx)  # "the Kinder Morgan pipeline": a modifier, not a person
+        elif head.dep_ == "conj" or any(c.dep_ == "conj" for c in head.children):
+            self._not_antecedent.add(idx)  # "Sohlberg and Abreder said they": a group
         if rec.title is None:
             rec.title = appositive_title(self.doc, head)
 
@@ -310,6 +315,16 @@ class People:
                 return name
         return None
 
+    def latest_subject(self, idx: int) -> str | None:
+        """The person who was last a clause's subject within SUBJECT_REACH tokens before `idx`."""
+        i = bisect.bisect_left(self._mentions, (idx, "")) - 1
+        while i >= 0 and idx - self._mentions[i][0] <= SUBJECT_REACH:
+            at, name = self._mentions[i]
+            i -= 1
+            if at in self._subjects and not self.in_quote[at] and not self.doubtful(name):
+                return name
+        return None
+
     def pronoun_antecedent(self, idx: int, pronoun: str = "") -> str | None:
         """Who "he"/"she" at token `idx` most likely is: the person named last before it whose
         gender does not clash (a first name or honorific of the other gender rules one out).
@@ -323,11 +338,15 @@ class People:
         idx = self._first_in_sentence(idx, want)
         latest: str | None = None
         fits: str | None = None  # the latest mention whose gender does not clash
+        modifier: str | None = None  # the latest modifier or group member: a last resort
         i = bisect.bisect_left(self._mentions, (idx, "")) - 1
         while i >= 0:
             at, name = self._mentions[i]
             i -= 1
             if self.in_quote[at] or self.doubtful(name):
+                continue
+            if at in self._not_antecedent:
+                modifier = modifier or name
                 continue
             if fits is not None and idx - at > SUBJECT_REACH:
                 break
@@ -337,7 +356,7 @@ class People:
                 if at in self._subjects:
                     return name
                 fits = fits or name
-        return fits or latest
+        return fits or latest or modifier
 
     def _first_in_sentence(self, idx: int, gender: str | None) -> int:
         """"Asked what he would tell Mayor John Tory, he said": an earlier pronoun of the same

@@ -84,22 +84,25 @@ def _glued(doc: Doc, start: int, end: int) -> bool:
     )
 
 
-def _reports_as_person(doc: Doc, chain: Chain) -> bool:
-    """The name is the subject of a reporting verb, and either a he/she follows in the sentence
-    ("Laurin said she was") or it is a first and last name ("Tatiana Stanovaya ... noted")."""
+def _reports_as_person(doc: Doc, chain: Chain) -> bool | None:
+    """Whether the name reports something as a person does: True when a he/she follows as the
+    subject of what it reports ("Laurin said she was"), None for a first and last name without
+    one ("Tatiana Stanovaya ... noted"), False otherwise."""
     head = doc[chain.end - 1]
-    verb = head.head
-    if head.dep_ != "nsubj" or verb.lemma_.lower() not in speech_verbs():
+    nxt = doc[chain.end] if chain.end < len(doc) else None
+    if head.dep_ == "nsubj" and head.head.lemma_.lower() in speech_verbs():
+        verb = head.head
+    elif nxt is not None and nxt.pos_ == "VERB" and nxt.lemma_.lower() in speech_verbs():
+        verb = nxt  # "McNeely said" that the parser did not make a subject
+    else:
         return False
-    if len(chain.words) >= 2:
-        return True
     stop = min(verb.sent.end, verb.i + PRONOUN_REACH)
     for t in doc[verb.i + 1:stop]:
         if "\n" in t.text:
-            return False
+            break
         if t.lower_ in _PERSONAL and t.dep_ in ("nsubj", "nsubjpass") and t.head.head.i == verb.i:
-            return True  # "Laurin said she was": the clause the verb reports has her as subject
-    return False
+            return True  # the clause the verb reports has he/she as its subject
+    return None if len(chain.words) >= 2 else False
 
 
 def _described_as_person(doc: Doc, chain: Chain) -> bool:
@@ -123,9 +126,11 @@ def person_names(doc: Doc) -> Counter[tuple[str, ...]]:
     for c in chains(doc):
         if c.words[-1] in heads or (len(c.words) == 1 and c.words[0].lower() in lower_words):
             continue  # "Studiocomix Press"; "Story" that the story also writes as "story"
-        if doc[c.end - 1].ent_type_ not in RARE and doc[c.end - 1].ent_type_:
-            continue  # NER called this sighting a place or firm: not evidence of a person
-        if _reports_as_person(doc, c) or _described_as_person(doc, c):
+        label = doc[c.end - 1].ent_type_
+        if label in ("ORG", "NORP"):
+            continue  # "Ottawa said it", "Canadians say": firms and groups report too
+        reports = _reports_as_person(doc, c)
+        if reports or ((reports is None or _described_as_person(doc, c)) and (not label or label in RARE)):
             found[c.words] += 1
     return found
 
@@ -172,8 +177,6 @@ def relabel(doc: Doc) -> list[Span]:
             continue
         if any(e.label_ not in RELABEL or (e.label_ == "ORG" and e.ent_id_) for e in over.values()):
             continue  # "Canadian" (NORP), a gazetteer organization
-        if any(e.label_ == "ORG" for e in over.values()) and c.words not in names:
-            continue  # an ORG is renamed a person only by its own full name elsewhere
         vote = votes.get(c.words[-1], Counter())
         if vote.total() - vote[PERSON] > vote[PERSON]:
             continue  # the story uses this name for places or firms more often

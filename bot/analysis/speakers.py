@@ -28,7 +28,11 @@ ORG_NOUNS = frozenset(
     "corporation business institute center centre foundation charity authority service "
     "campaign spokesperson spokesman spokeswoman statement".split()
 )
-MESSAGE_NOUNS = frozenset("statement email e-mail letter release post tweet message memo note".split())
+MESSAGE_NOUNS = frozenset(
+    "statement email e-mail letter release post tweet message memo note paper report document claim".split()
+)
+# Endings of nouns for people ("defenceman", "professor", "proprietor", "Republican").
+PERSON_SUFFIXES = ("man", "woman", "er", "or", "ist", "ian", "eer")
 NEAR_AFTER = 4  # tokens between a closing mark and "he said" for the attribution to be adjacent
 _MARKS = frozenset("“”\"‘’'«»")
 MAX_OF_TOKENS = 8  # an "of" phrase after a speaker noun kept up to this length
@@ -52,6 +56,17 @@ def _personal(name: str, known: set[str]) -> bool:
 def _definite(noun: Token) -> bool:
     """Whether the noun phrase opens with "the" (a description of someone already named)."""
     return any(c.dep_ == "det" and c.lower_ == "the" for c in noun.children)
+
+
+def _epithet(noun: Token) -> bool:
+    """"the rookie defenceman", "the lanky, bespectacled professor": a singular definite noun
+    phrase with descriptive modifiers, which news copy uses for the person just named."""
+    low = noun.lower_
+    if noun.tag_ not in ("NN", "NNP") or not _definite(noun) or low in ORG_NOUNS | MESSAGE_NOUNS:
+        return False
+    if low not in role_nouns() and not low.endswith(PERSON_SUFFIXES):
+        return False
+    return any(c.dep_ in ("amod", "compound", "nmod") and c.i < noun.i for c in noun.children)
 
 
 def is_speech_verb(token: Token, verbs: frozenset[str]) -> bool:
@@ -238,6 +253,10 @@ class Attributor:
         # "the mayor", "the lanky, bespectacled professor": someone the story has already named
         if tok.pos_ == "NOUN" and tok.lemma_.lower() in role_nouns() and _definite(tok):
             name = self.people.described(tok.i, tok.lemma_.lower())
+            if name is not None:
+                return Speaker(name, "person", via)
+        if _epithet(tok) and via in ("after", "before"):
+            name = self.people.latest_subject(tok.i)
             if name is not None:
                 return Speaker(name, "person", via)
         if tok.lemma_.lower() in MESSAGE_NOUNS:
