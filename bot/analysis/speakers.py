@@ -28,6 +28,12 @@ ORG_NOUNS = frozenset(
     "corporation business institute center centre foundation charity authority service "
     "campaign spokesperson spokesman spokeswoman statement".split()
 )
+# Nouns any organization can be called ("the company said"): the one named last is meant.
+# Other ORG_NOUNS ("the commission") name a kind of body, so only an organization of that kind
+# fits, else the description is the best speaker we have.
+GENERIC_ORG_NOUNS = frozenset(
+    "company firm organization organisation group business corporation agency spokesperson spokesman spokeswoman".split()
+)
 MESSAGE_NOUNS = frozenset(
     "statement email e-mail letter release post tweet message memo note paper report document claim".split()
 )
@@ -263,8 +269,12 @@ class Attributor:
             author = self._author(tok, via)
             if author is not None:
                 return author
-        if tok.lemma_.lower() in ORG_NOUNS and self._org_ents:
-            return Speaker(self._last_org(tok.i), "org", via)
+        if tok.lemma_.lower() in ORG_NOUNS:
+            named = self._org_named(tok.i, tok.lemma_.lower())
+            if named is not None:
+                return Speaker(named, "org", via)  # "the commission" after "the Police Commission"
+            if tok.lemma_.lower() in GENERIC_ORG_NOUNS and self._org_ents:
+                return Speaker(self._last_org(tok.i), "org", via)
         if tok.pos_ in ("NOUN", "PROPN"):
             end = tok.i + 1
             for child in tok.rights:  # "another member of the public", "one of the players"
@@ -344,6 +354,13 @@ class Attributor:
             if low in names:
                 return canonical
         return text
+
+    def _org_named(self, idx: int, noun: str) -> str | None:
+        """The organization named last before `idx` whose name has `noun` in it."""
+        for ent in reversed(self._org_ents):
+            if ent.start < idx and noun in ent.text.lower().split():
+                return self._canonical_org(ent.text)
+        return None
 
     def _last_org(self, idx: int) -> str | None:
         last = None
