@@ -20,7 +20,7 @@ from bot.paths import CONFIG_DIR
 
 HONORIFICS = frozenset(
     "mr mr. mrs mrs. ms ms. miss dr dr. prof prof. sir dame rev rev. sen sen. rep rep. gov gov. "
-    "gen gen. lt col sgt capt insp const cpl".split()
+    "gen gen. lt col sgt capt insp const cpl justice judge".split()
 )
 PERSON_PRONOUNS = frozenset({"he", "she", "him", "her"})
 PRONOUN_GENDER = {"he": "m", "him": "m", "she": "f", "her": "f"}
@@ -247,14 +247,14 @@ class People:
             rec = self.records[name] = PersonRecord(name, gender=name_gender(name.split()))
         rec.mentions.append(idx)
         bisect.insort(self._mentions, (idx, name))
-        head = token
+        head = last = token
         while head.dep_ in ("compound", "flat") and head.head is not head:
-            head = head.head
+            last, head = head, head.head
         after = self.doc[head.i + 1] if head.i + 1 < len(self.doc) else None
         said = after is not None and after.pos_ in ("VERB", "AUX") and after.lemma_.lower() in speech_verbs()
         if head.dep_ in ("nsubj", "nsubjpass") or said:  # "Guest said …" the parser misread
             self._subjects.add(idx)
-        if head.dep_ == "compound" and head.head.pos_ == "NOUN":
+        if last.dep_ == "compound" and head.pos_ == "NOUN":
             self._not_antecedent.add(idx)  # "the Kinder Morgan pipeline": a modifier, not a person
         elif head.dep_ == "conj" or any(c.dep_ == "conj" for c in head.children):
             self._not_antecedent.add(idx)  # "Sohlberg and Abreder said they": a group

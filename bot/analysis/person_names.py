@@ -50,6 +50,11 @@ def _name_token(t: Token) -> bool:
     )
 
 
+def _inner(t: Token) -> bool:
+    """A middle initial ("Harry J. Kazianis"), which only occurs between name words."""
+    return len(t.text) == 2 and t.text[0].isupper() and t.text[1] == "."
+
+
 def chains(doc: Doc, start: int = 0, end: int | None = None) -> list[Chain]:
     """Every maximal run of name tokens in doc[start:end], cut after its last role word or honorific."""
     roles = role_nouns()
@@ -59,9 +64,14 @@ def chains(doc: Doc, start: int = 0, end: int | None = None) -> list[Chain]:
         if not _name_token(doc[i]):
             i += 1
             continue
-        j = i
-        while j < n and _name_token(doc[j]) and (j == i or (doc[j - 1].whitespace_ and doc[j].ent_iob_ != "B")):
-            j += 1
+        j = i + 1
+        while j < n and doc[j - 1].whitespace_ and doc[j].ent_iob_ != "B":
+            if _name_token(doc[j]):
+                j += 1
+            elif _inner(doc[j]) and j + 1 < n and _name_token(doc[j + 1]) and doc[j].whitespace_:
+                j += 2
+            else:
+                break
         if _glued(doc, i, j):  # "Wilson-Raybould": part of a hyphenated name, not a name alone
             i = j
             continue

@@ -166,8 +166,8 @@ class Attributor:
     def _subject_of(self, verb: Token, via: str) -> Speaker:
         """The verb's subject; for "said X" inversions the noun after the verb."""
         for child in verb.children:
-            if child.dep_ in ("nsubj", "nsubjpass") and not self.in_quote[child.i]:
-                return self._name_of(child, via)
+            if child.dep_ in ("nsubj", "nsubjpass") and not self.in_quote[child.i] and not self._breaks(child.i, verb.i):
+                return self._name_of(child, via)  # not a heading the parser joined to the paragraph
         if verb.dep_ == "acl" and (verb.head.pos_ == "PROPN" or verb.head.ent_type_ == "PERSON"):
             return self._name_of(verb.head, via)  # "Pierre Gignac, EDC's risk officer, mentioned"
         head = verb
@@ -280,8 +280,9 @@ class Attributor:
             for child in tok.rights:  # "another member of the public", "one of the players"
                 if child.dep_ == "prep" and child.lower_ == "of" and child.right_edge.i - tok.i <= MAX_OF_TOKENS:
                     end = child.right_edge.i + 1
-            phrase = self.doc[max(tok.left_edge.i, tok.i - 5):end]
-            return Speaker(phrase.text.strip(" ,;:"), "other", via)
+            head = self.doc[max(tok.left_edge.i, tok.i - 5):tok.i + 1].text
+            tail = self.doc[tok.i + 1:end].text_with_ws.split(",")[0]  # not ", whose name is …"
+            return Speaker((head + (" " if tok.whitespace_ else "") + tail).strip(" ,;:"), "other", via)
         return Speaker(None, "none", via)
 
     def _author(self, message: Token, via: str) -> Speaker | None:
