@@ -35,6 +35,7 @@ _POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
 MIN_SURNAME = 3  # shorter "surnames" (Li, Ho) are too often other words or other people
 PRONOUN_REACH = 12  # tokens after a name within which "Name said she" tells the gender
 SUBJECT_REACH = 120  # tokens back within which a subject mention beats a later non-subject one
+MAX_ROLE_WORDS = 3  # capitalized words before a name searched for its role ("Toronto Deputy Mayor")
 MAX_TITLE_TOKENS = 25  # an appositive longer than this is a clause, not a job title
 _NAME_CHARS = re.compile(r"^[A-Z][\w'’.-]*$")
 
@@ -48,6 +49,7 @@ class PersonRecord:
     gender: str | None = None  # "m" | "f" from the first name or an honorific; None when unknown
     mentions: list[int] = field(default_factory=list)  # token index of each mention
     quoted: bool = False
+    roles: set[str] = field(default_factory=set)  # role words written before the name ("Mayor")
 
 
 @lru_cache(maxsize=4)
@@ -158,7 +160,9 @@ class People:
         self._mentions: list[tuple[int, str]] = []
         self._subjects: set[int] = set()  # mention positions that are a clause's subject
         self._not_antecedent: set[int] = set()  # mentions no he/she can refer to (see _note)
+        self._heads: dict[int, Token] = {}  # mention position -> its name's syntactic head
         singles: list[tuple[int, str]] = []
+        roles: dict[str, set[str]] = {}  # name -> role words before it ("Surrey Mayor Doug McCallum")
         covered: set[int] = set()  # tokens inside any entity
         self._place_words: set[str] = set()  # words of places, firms and groups the NER found
         pieces: list[Span] = []
@@ -178,6 +182,7 @@ class People:
             honorific = HONORIFIC_GENDER.get(ent[0].lower_.rstrip(".")) or HONORIFIC_GENDER.get(before)
             if honorific:
                 self._honorific.setdefault(" ".join(words), honorific)
+            roles.setdefault(" ".join(words), set()).update(_roles_before(doc, ent))
             if len(words) >= 2:
                 self._full_at.append((ent.start, " ".join(words)))
             else:
@@ -195,6 +200,10 @@ class People:
             full = self.resolve_word(word, idx)
             if full is not None and full.lower() not in self.org_names:
                 self._note(idx, full, doc[idx])
+        for words_, found in roles.items():
+            full = self.resolve_words(words_.split(), len(doc))
+            if full in self.records:
+                self.records[full].roles |= found
         for words_, gender in self._honorific.items():  # "Mr. Hemming" tells Brian Hemming's gender
             full = self.resolve_words(words_.split(), len(doc))
             if full in self.records and self.records[full].gender is None:
@@ -254,6 +263,7 @@ class People:
         said = after is not None and after.pos_ in ("VERB", "AUX") and after.lemma_.lower() in speech_verbs()
         if head.dep_ in ("nsubj", "nsubjpass") or said:  # "Guest said …" the parser misread
             self._subjects.add(idx)
+        self._heads[idx] = head
         if last.dep_ == "compound" and head.pos_ == "NOUN":
             self._not_antecedent.add(idx)  # "the Kinder Morgan pipeline": a modifier, not a person
         elif head.dep_ == "conj" or any(c.dep_ == "conj" for c in head.children):
@@ -310,9 +320,26 @@ class People:
             i -= 1
             if self.in_quote[at]:
                 continue
-            title = (self.records[name].title or "").lower()
-            if noun in title.split():
+            rec = self.records[name]
+            if noun in (rec.title or "").lower().split() or noun in rec.roles:
                 return name
+        return None
+
+    def latest_group(self, idx: int) -> tuple[int, str] | None:
+        """Where and who "they" most likely are: the last subject of two or more named people
+        ("Tore Sohlberg and Lehla Abreder said they …") within SUBJECT_REACH tokens before `idx`."""
+        by_head = {h.i: name for at, name in self._mentions if (h := self._heads.get(at)) is not None}
+        i = bisect.bisect_left(self._mentions, (idx, "")) - 1
+        while i >= 0 and idx - self._mentions[i][0] <= SUBJECT_REACH:
+            at, name = self._mentions[i]
+            i -= 1
+            head = self._heads.get(at)
+            subject = head is not None and (head.dep_ == "nsubj" or (head.dep_ == "appos" and head.head.dep_ == "nsubj"))
+            if head is None or not subject or self.in_quote[at]:
+                continue
+            members = [name] + [by_head[c.i] for c in head.conjuncts if c.i in by_head and by_head[c.i] != name]
+            if len(members) >= 2:
+                return at, " and ".join(members)
         return None
 
     def latest_subject(self, idx: int) -> str | None:
@@ -367,6 +394,18 @@ class People:
             if t.lower_ in FIRST_FORMS and PRONOUN_GENDER.get(t.lower_) == gender and not self.in_quote[t.i]:
                 return t.i
         return idx
+
+
+def _roles_before(doc: Doc, ent: Span) -> set[str]:
+    """Role words in the capitalized run that ends at the name: "Surrey Mayor" -> {"mayor"}."""
+    out: set[str] = set()
+    i = ent.start
+    while i > 0 and ent.start - i < MAX_ROLE_WORDS and doc[i - 1].text[:1].isupper() and "\n" not in doc[i - 1].text:
+        i -= 1
+    for t in doc[i:ent.end]:
+        if t.lower_.rstrip(".") in role_nouns():
+            out.add(t.lower_.rstrip("."))
+    return out
 
 
 def _after_place(doc: Doc, ent: Span) -> bool:

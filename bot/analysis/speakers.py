@@ -224,7 +224,11 @@ class Attributor:
         if low in PERSON_PRONOUNS:
             return Speaker(self.people.pronoun_antecedent(tok.i, low), "person", via)
         if low in ("they", "we", "it"):
-            return Speaker(self._last_org(tok.i), "org", via) if self._org_ents else Speaker(None, "other", via)
+            group = self.people.latest_group(tok.i) if low == "they" else None
+            last_org = self._last_org_ent(tok.i)
+            if group is not None and (last_org is None or last_org.start < group[0]):
+                return Speaker(group[1], "other", via)  # "X and Y said they …"
+            return Speaker(self._canonical_org(last_org.text), "org", via) if last_org else Speaker(None, "other", via)
         hyphenated = self._hyphenated(tok)
         if hyphenated is not None:
             return self._person(hyphenated, tok, via)
@@ -363,10 +367,14 @@ class Attributor:
                 return self._canonical_org(ent.text)
         return None
 
-    def _last_org(self, idx: int) -> str | None:
+    def _last_org_ent(self, idx: int) -> Span | None:
         last = None
         for ent in self._org_ents:
             if ent.start >= idx:
                 break
             last = ent
+        return last
+
+    def _last_org(self, idx: int) -> str | None:
+        last = self._last_org_ent(idx)
         return self._canonical_org(last.text) if last is not None else None
