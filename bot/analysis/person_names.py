@@ -137,10 +137,10 @@ def person_names(doc: Doc) -> Counter[tuple[str, ...]]:
         if c.words[-1] in heads or (len(c.words) == 1 and c.words[0].lower() in lower_words):
             continue  # "Studiocomix Press"; "Story" that the story also writes as "story"
         label = doc[c.end - 1].ent_type_
-        if label in ("ORG", "NORP"):
-            continue  # "Ottawa said it", "Canadians say": firms and groups report too
         reports = _reports_as_person(doc, c)
-        if reports or ((reports is None or _described_as_person(doc, c)) and (not label or label in RARE)):
+        if reports and label != "NORP":  # "Chief Na'moks said he": NER's ORG cannot say "he"
+            found[c.words] += 1
+        elif (reports is None or _described_as_person(doc, c)) and (not label or label in RARE):
             found[c.words] += 1
     return found
 
