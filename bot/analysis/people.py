@@ -373,7 +373,8 @@ class People:
             if self.in_quote[at] or self.doubtful(name):
                 continue
             if at in self._not_antecedent:
-                modifier = modifier or name
+                if want is None or self.records[name].gender in (None, want):
+                    modifier = modifier or name
                 continue
             if fits is not None and idx - at > SUBJECT_REACH:
                 break
