@@ -91,6 +91,7 @@ def find_definitions(doc: Doc) -> list[Definition]:
             width = min(len(abbr) + 5, 2 * len(abbr))
             sent_start = tok.sent.start if doc.has_annotation("SENT_START") else 0
             lo = max(sent_start, i - width)
+            lo = max([lo] + [t.i + 1 for t in doc[lo:i] if "\n" in t.text])  # never across a paragraph
             bounds = _long_form(abbr, doc[lo:i])
             if bounds:
                 found.append(Definition(base_form(abbr), bounds[0], bounds[1], i + 1))

@@ -14,6 +14,7 @@ from spacy.tokens import Doc, Span, Token
 
 from bot.analysis.people import (
     PERSON_PRONOUNS,
+    SUBJECT_REACH,
     People,
     clean_name,
     first_name_genders,
@@ -277,8 +278,9 @@ class Attributor:
             named = self._org_named(tok.i, tok.lemma_.lower())
             if named is not None:
                 return Speaker(named, "org", via)  # "the commission" after "the Police Commission"
-            if tok.lemma_.lower() in GENERIC_ORG_NOUNS and self._org_ents:
-                return Speaker(self._last_org(tok.i), "org", via)
+            last_org = self._last_org_ent(tok.i)
+            if tok.lemma_.lower() in GENERIC_ORG_NOUNS and last_org is not None:
+                return Speaker(self._canonical_org(last_org.text), "org", via)
         if tok.pos_ in ("NOUN", "PROPN"):
             end = tok.i + 1
             for child in tok.rights:  # "another member of the public", "one of the players"
@@ -368,12 +370,21 @@ class Attributor:
         return None
 
     def _last_org_ent(self, idx: int) -> Span | None:
+        """The organization "it", "they" or "the company" at `idx` most likely is: the last one
+        that was the subject of a main clause within SUBJECT_REACH tokens ("EDC declined to
+        answer questions about the Suncor policy. “…,” it said"), else the last one named."""
         last = None
+        subject = None
         for ent in self._org_ents:
             if ent.start >= idx:
                 break
+            if self.in_quote[ent.start]:
+                continue
             last = ent
-        return last
+            head = ent.root
+            if head.dep_ == "nsubj" and head.head.dep_ in ("ROOT", "conj") and idx - ent.start <= SUBJECT_REACH:
+                subject = ent
+        return subject or last
 
     def _last_org(self, idx: int) -> str | None:
         last = self._last_org_ent(idx)
