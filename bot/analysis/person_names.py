@@ -22,9 +22,9 @@ from bot.analysis.people import HONORIFICS, non_person_heads, role_nouns, speech
 COMPONENT = "newsbot_person_names"
 PERSON = "PERSON"
 # Labels the small model puts on person names it does not know ("Nino Niederreiter" as GPE,
-# "Stanovaya" as FAC). NORP and numeric labels are never person names; ORG only when no
-# gazetteer entry backs it.
-RELABEL = frozenset({"GPE", "LOC", "FAC", "PRODUCT", "WORK_OF_ART", "EVENT", "LAW", "LANGUAGE", "ORG"})
+# "Stanovaya" as FAC, "Schuh" as NORP); ORG only when no gazetteer entry backs it, NORP only
+# for the surname of a full name in the story.
+RELABEL = frozenset({"GPE", "LOC", "FAC", "PRODUCT", "WORK_OF_ART", "EVENT", "LAW", "LANGUAGE", "ORG", "NORP"})
 # Labels so unlike a reporting subject that a sighting with one still counts as evidence.
 RARE = frozenset({"FAC", "PRODUCT", "WORK_OF_ART", "EVENT", "LAW", "LANGUAGE"})
 MAX_NAME_WORDS = 3  # first, middle, last: a longer capitalized run is a title or an org name
@@ -161,7 +161,7 @@ def label_votes(doc: Doc, names: Counter[tuple[str, ...]]) -> dict[str, Counter[
     votes: dict[str, Counter[str]] = {}
     for ent in doc.ents:
         for t in ent:
-            if t.text[:1].isupper() and ent.label_ != PERSON:
+            if t.text[:1].isupper() and ent.label_ not in (PERSON, "NORP"):  # NORP is no place or firm
                 votes.setdefault(t.text, Counter())[ent.label_] += 1
     for words, n in names.items():
         for w in words:
@@ -173,6 +173,7 @@ def relabel(doc: Doc) -> list[Span]:
     """`doc.ents` with every mention of a person name labelled PERSON."""
     names = person_names(doc)
     surnames = {w[-1] for w in names}
+    full_surnames = {w[-1] for w in names if len(w) >= 2}
     common = {t.lower_ for t in doc if t.is_lower}
     votes = label_votes(doc, names)
     ents = list(doc.ents)
@@ -186,7 +187,11 @@ def relabel(doc: Doc) -> list[Span]:
         if any(e.label_ == PERSON for e in over.values()):
             continue
         if any(e.label_ not in RELABEL or (e.label_ == "ORG" and e.ent_id_) for e in over.values()):
-            continue  # "Canadian" (NORP), a gazetteer organization
+            continue  # a date, a gazetteer organization
+        if any(e.label_ == "NORP" for e in over.values()) and (
+            c.words[-1] not in full_surnames or any(t.pos_ != "PROPN" for t in doc[c.start:c.end])
+        ):
+            continue  # "Canadian", "Liberals": NORP proper, unless a full name ends with it
         vote = votes.get(c.words[-1], Counter())
         if vote.total() - vote[PERSON] > vote[PERSON]:
             continue  # the story uses this name for places or firms more often
