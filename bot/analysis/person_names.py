@@ -116,12 +116,17 @@ def _reports_as_person(doc: Doc, chain: Chain) -> bool | None:
 
 
 def _described_as_person(doc: Doc, chain: Chain) -> bool:
-    """"Espinos, who …" or "Laurin, 57, …": a relative "who" or an age after a comma."""
+    """"Espinos, who …", "Laurin, 57, …" or "Yuni, a resident of Lampung": a relative "who",
+    an age or an indefinite appositive naming a kind of person after a comma."""
     if chain.end + 1 >= len(doc) or doc[chain.end].text != ",":
         return False
     nxt = doc[chain.end + 1]
     if nxt.lower_ == "who":
         return True
+    for child in doc[chain.end - 1].children:
+        if child.dep_ == "appos" and child.i > chain.end and child.lemma_.lower() in role_nouns():
+            if any(d.dep_ == "det" and d.lower_ in ("a", "an") for d in child.children):
+                return True
     return nxt.like_num and chain.end + 2 < len(doc) and doc[chain.end + 2].text == ","
 
 
