@@ -448,6 +448,8 @@ def _is_title(span: Span) -> bool:
     first = span[0]
     if first.like_num or first.ent_type_ in ("PERSON", "DATE", "GPE", "CARDINAL"):
         return False  # ages ("Smith, 45,"), places ("Smith, Toronto,"), second names
+    if first.lower_ in ("who", "whose", "which", "that", "where", "when", "whom"):
+        return False  # "Espinos, who like Montalban was born …": a clause, not a title
     return any(t.pos_ == "NOUN" or t.is_lower for t in span) and not any(t.pos_ == "VERB" for t in span)
 
 
