@@ -261,7 +261,9 @@ class People:
             last, head = head, head.head
         after = self.doc[head.i + 1] if head.i + 1 < len(self.doc) else None
         said = after is not None and after.pos_ in ("VERB", "AUX") and after.lemma_.lower() in speech_verbs()
-        if head.dep_ in ("nsubj", "nsubjpass") or said:  # "Guest said …" the parser misread
+        who = any(c.dep_ == "relcl" and any(g.lower_ == "who" and g.dep_ in ("nsubj", "nsubjpass") for g in c.children)
+                  for c in head.children)  # "Alfonso Espinos, who … was born": subject of the clause
+        if head.dep_ in ("nsubj", "nsubjpass") or said or who:  # "Guest said …" the parser misread
             self._subjects.add(idx)
         self._heads[idx] = head
         if last.dep_ == "compound" and head.pos_ == "NOUN":

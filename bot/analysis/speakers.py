@@ -169,7 +169,9 @@ class Attributor:
     def _subject_of(self, verb: Token, via: str) -> Speaker:
         """The verb's subject; for "said X" inversions the noun after the verb."""
         for child in verb.children:
-            if child.dep_ in ("nsubj", "nsubjpass") and not self.in_quote[child.i] and not self._breaks(child.i, verb.i):
+            if child.dep_ not in ("nsubj", "nsubjpass") or child.is_punct:
+                continue  # a closing mark the parser made the subject ("…,’’ says the founder")
+            if not self.in_quote[child.i] and not self._breaks(child.i, verb.i):
                 return self._name_of(child, via)  # not a heading the parser joined to the paragraph
         if verb.dep_ == "acl" and (verb.head.pos_ == "PROPN" or verb.head.ent_type_ == "PERSON"):
             return self._name_of(verb.head, via)  # "Pierre Gignac, EDC's risk officer, mentioned"
