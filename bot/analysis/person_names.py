@@ -40,6 +40,7 @@ class Chain:
     start: int
     end: int
     words: tuple[str, ...]
+    run_start: int  # where the capitalized run began, role words included
 
 
 def _name_token(t: Token) -> bool:
@@ -81,7 +82,7 @@ def chains(doc: Doc, start: int = 0, end: int | None = None) -> list[Chain]:
             if low in roles or low in HONORIFICS:
                 start = k + 1
         if j - start <= MAX_NAME_WORDS:
-            out.append(Chain(start, j, tuple(t.text for t in doc[start:j])))
+            out.append(Chain(start, j, tuple(t.text for t in doc[start:j]), i))
         i = j
     return out
 
@@ -191,6 +192,8 @@ def relabel(doc: Doc) -> list[Span]:
         over = {(e.start, e.end): e for i in range(c.start, c.end) if (e := owner.get(i)) is not None}
         if any(e.label_ == PERSON for e in over.values()):
             continue
+        if any(e.start < c.run_start or e.end > c.end for e in over.values()):
+            continue  # the name is part of a longer entity ("City of Surrey")
         if any(e.label_ not in RELABEL or (e.label_ == "ORG" and e.ent_id_) for e in over.values()):
             continue  # a date, a gazetteer organization
         if any(e.label_ == "NORP" for e in over.values()) and (

@@ -284,3 +284,68 @@ def test_person_just_before_said_speaks_when_the_parse_has_no_subject() -> None:
     in_quote = [True] * 5 + [False] * 3
     speaker = Attributor(doc, People(doc, set(), in_quote), [], in_quote).attribute(doc[0:5])
     assert (speaker.name, speaker.kind, speaker.via) == ("DeBoer", "person", "after")
+
+
+def test_kind_of_body_resolves_to_the_organization_of_that_kind(nlp: Language) -> None:
+    qs = quotes(
+        nlp,
+        "The Ontario Civilian Police Commission appointed an administrator for the board on Monday.",
+        "“Effective police services are essential to public safety,” the commission said.",
+    )
+    assert [q.speaker for q in qs] == ["Ontario Civilian Police Commission"]
+
+
+def test_they_after_two_named_people_is_both(nlp: Language) -> None:
+    qs = quotes(
+        nlp,
+        "In an emailed statement, the cafe's owners Tore Sohlberg and Lehla Abreder said they respected the vote.",
+        "“Our priority is a respectful and healthy workplace,” they said.",
+    )
+    assert [q.speaker for q in qs] == ["Tore Sohlberg and Lehla Abreder"]
+
+
+def test_it_is_the_organization_that_was_the_subject(nlp: Language) -> None:
+    qs = quotes(
+        nlp,
+        "Export Development Canada declined to answer questions about the Suncor policy.",
+        "“We respect the confidentiality of our policy holders,” it said in a statement.",
+    )
+    assert [q.speaker for q in qs] == ["Export Development Canada"]
+
+
+def test_epithet_after_a_quote_is_the_person_just_named(nlp: Language) -> None:
+    qs = quotes(
+        nlp,
+        "Senate Majority Leader Mitch McConnell blamed activists for the attacks on the students.",
+        "“Activists isolated a few seconds of video from any context,” the Kentucky Republican said.",
+    )
+    assert [q.speaker for q in qs] == ["Mitch McConnell"]
+
+
+def test_name_used_as_a_modifier_is_no_antecedent(nlp: Language) -> None:
+    qs = quotes(
+        nlp,
+        "Darian Lonechild is planning a national youth summit on climate change.",
+        "The youth council stated in July it opposed the Kinder Morgan pipeline.",
+        "“As young people we understand that this land is who we are,” she said.",
+    )
+    assert [q.speaker for q in qs] == ["Darian Lonechild"]
+
+
+def test_role_before_a_name_resolves_the_role_and_is_not_part_of_it(nlp: Language) -> None:
+    qs = quotes(
+        nlp,
+        "Surrey Mayor Doug McCallum spoke at city hall on Tuesday about the new rink.",
+        "“We have had a declining use of ice for hockey,” the mayor told reporters.",
+        "Justice Sean Dunphy ruled against the station on Friday.",
+        "“This has degenerated into an acrimonious fight,” he wrote in his decision.",
+    )
+    assert [q.speaker for q in qs] == ["Doug McCallum", "Sean Dunphy"]
+
+
+def test_unnamed_speaker_description_ends_at_its_comma(nlp: Language) -> None:
+    qs = quotes(
+        nlp,
+        "Another member of the public, whose name is redacted, wrote: “I can only imagine the harm this does.”",
+    )
+    assert [q.speaker for q in qs] == ["Another member of the public"]
