@@ -336,8 +336,9 @@ class People:
             at, name = self._mentions[i]
             i -= 1
             head = self._heads.get(at)
-            subject = head is not None and (head.dep_ == "nsubj" or (head.dep_ == "appos" and head.head.dep_ == "nsubj"))
-            if head is None or not subject or self.in_quote[at]:
+            if head is None or self.in_quote[at]:
+                continue
+            if head.dep_ != "nsubj" and not (head.dep_ == "appos" and head.head.dep_ == "nsubj"):
                 continue
             members = [name] + [by_head[c.i] for c in head.conjuncts if c.i in by_head and by_head[c.i] != name]
             if len(members) >= 2:

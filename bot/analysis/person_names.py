@@ -3,10 +3,11 @@
 News copy names a person in full once and by surname after ("Carole Laurin ... Laurin said
 she"), and a name means the same thing throughout one story (one sense per discourse). So a
 single confident sighting labels every other mention of that name: the NER tagged it PERSON
-somewhere; it is the subject of a reporting verb with he/she/his/her after it, or a first and
-last name reporting something; it is followed by ", who" or an age ("Laurin, 57,"). The
-component runs after NER and before `newsbot_organizations`, so a recovered person is never
-counted as an organization, and people and quotes see every mention.
+somewhere; it is the subject of a reporting verb with he/she after it, or a first and last
+name reporting something; it is followed by ", who", an age ("Laurin, 57,") or "a <kind of
+person>". A word the NER labels a place or firm more often than a person stays what it was.
+The component runs after NER and before `newsbot_organizations`, so a recovered person is
+never counted as an organization, and people and quotes see every mention.
 """
 
 from __future__ import annotations
@@ -125,33 +126,35 @@ def _described_as_person(doc: Doc, chain: Chain) -> bool:
     if nxt.lower_ == "who":
         return True
     for child in doc[chain.end - 1].children:
-        if child.dep_ == "appos" and child.i > chain.end and child.lemma_.lower() in role_nouns():
-            if any(d.dep_ == "det" and d.lower_ in ("a", "an") for d in child.children):
-                return True
+        kind = child.dep_ == "appos" and child.i > chain.end and child.lemma_.lower() in role_nouns()
+        if kind and any(d.dep_ == "det" and d.lower_ in ("a", "an") for d in child.children):
+            return True
     return nxt.like_num and chain.end + 2 < len(doc) and doc[chain.end + 2].text == ","
 
 
-def person_names(doc: Doc) -> Counter[tuple[str, ...]]:
-    """Names (word tuples) this story gives evidence are people's, with the number of sightings."""
-    lower_words = {t.lower_ for t in doc if t.is_lower}
+def person_names(doc: Doc, common: set[str]) -> Counter[tuple[str, ...]]:
+    """Names (word tuples) this story gives evidence are people's, with the number of sightings
+    (`common`: the words the story writes in lower case)."""
     heads = non_person_heads()
     found: Counter[tuple[str, ...]] = Counter()
     for ent in doc.ents:
         if ent.label_ == PERSON:
             found.update(c.words for c in chains(doc, ent.start, ent.end))
     for c in chains(doc):
-        if c.words[-1] in heads or (len(c.words) == 1 and c.words[0].lower() in lower_words):
+        if c.words[-1] in heads or (len(c.words) == 1 and c.words[0].lower() in common):
             continue  # "Studiocomix Press"; "Story" that the story also writes as "story"
         label = doc[c.end - 1].ent_type_
         reports = _reports_as_person(doc, c)
-        if reports and label != "NORP":  # "Chief Na'moks said he": NER's ORG cannot say "he"
-            found[c.words] += 1
-        elif (reports is None or _described_as_person(doc, c)) and (not label or label in RARE):
+        confirmed = reports and label != "NORP"  # "Chief Na'moks said he": NER's ORG cannot say "he"
+        described = (reports is None or _described_as_person(doc, c)) and (not label or label in RARE)
+        if confirmed or described:
             found[c.words] += 1
     return found
 
 
-def _is_person(words: tuple[str, ...], names: Counter[tuple[str, ...]], surnames: set[str], common: set[str]) -> bool:
+def _is_person(
+    words: tuple[str, ...], names: Counter[tuple[str, ...]], surnames: set[str], common: set[str]
+) -> bool:
     """A name with evidence, its surname alone, or the surname after a word that is not an
     ordinary one of the story's ("Nino Niederreiter", not "Safe Surrey")."""
     if words in names:
@@ -177,10 +180,10 @@ def label_votes(doc: Doc, names: Counter[tuple[str, ...]]) -> dict[str, Counter[
 
 def relabel(doc: Doc) -> list[Span]:
     """`doc.ents` with every mention of a person name labelled PERSON."""
-    names = person_names(doc)
+    common = {t.lower_ for t in doc if t.is_lower}
+    names = person_names(doc, common)
     surnames = {w[-1] for w in names}
     full_surnames = {w[-1] for w in names if len(w) >= 2}
-    common = {t.lower_ for t in doc if t.is_lower}
     votes = label_votes(doc, names)
     ents = list(doc.ents)
     owner = {i: e for e in ents for i in range(e.start, e.end)}

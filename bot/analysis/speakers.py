@@ -33,7 +33,8 @@ ORG_NOUNS = frozenset(
 # Other ORG_NOUNS ("the commission") name a kind of body, so only an organization of that kind
 # fits, else the description is the best speaker we have.
 GENERIC_ORG_NOUNS = frozenset(
-    "company firm organization organisation group business corporation agency spokesperson spokesman spokeswoman".split()
+    "company firm organization organisation group business corporation agency "
+    "spokesperson spokesman spokeswoman".split()
 )
 MESSAGE_NOUNS = frozenset(
     "statement email e-mail letter release post tweet message memo note paper report document claim".split()
@@ -279,9 +280,9 @@ class Attributor:
             if author is not None:
                 return author
         if tok.lemma_.lower() in ORG_NOUNS:
-            named = self._org_named(tok.i, tok.lemma_.lower())
-            if named is not None:
-                return Speaker(named, "org", via)  # "the commission" after "the Police Commission"
+            of_kind = self._org_named(tok.i, tok.lemma_.lower())
+            if of_kind is not None:
+                return Speaker(of_kind, "org", via)  # "the commission" after "the Police Commission"
             last_org = self._last_org_ent(tok.i)
             if tok.lemma_.lower() in GENERIC_ORG_NOUNS and last_org is not None:
                 return Speaker(self._canonical_org(last_org.text), "org", via)
@@ -389,7 +390,3 @@ class Attributor:
             if head.dep_ == "nsubj" and head.head.dep_ in ("ROOT", "conj") and idx - ent.start <= SUBJECT_REACH:
                 subject = ent
         return subject or last
-
-    def _last_org(self, idx: int) -> str | None:
-        last = self._last_org_ent(idx)
-        return self._canonical_org(last.text) if last is not None else None
