@@ -109,8 +109,6 @@ class Attributor:
                     found = self._subject_of(t, via)
                 if found.kind in ("person", "org") and found.name:
                     return found
-                if found.kind == "other" and t.is_ancestor(q.root):
-                    return found  # "Phillips said he heard students shout, “…”": the students
                 if found.kind == "other" and fallback is None:
                     fallback = found
         governed = self._governor(q)
