@@ -138,6 +138,10 @@ class Attributor:
         for t in self.doc[start:end]:
             if t.dep_ not in ("nsubj", "nsubjpass") or self.in_quote[t.i] or self.in_quote[t.head.i]:
                 continue
+            if any(c.dep_ == "conj" for c in t.children):
+                continue  # "Silverman and Svensson have also won": a group, not one speaker
+            if t.head.dep_ in ("pcomp", "pobj", "acl", "relcl", "advcl"):
+                continue  # "despite Premier Doug Ford rolling back …": an aside, not the narration
             who = self._name_of(t, "narration")
             if who.kind != "person" or not who.name or self.people.doubtful(who.name):
                 continue

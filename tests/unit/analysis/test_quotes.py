@@ -349,3 +349,16 @@ def test_unnamed_speaker_description_ends_at_its_comma(nlp: Language) -> None:
         "Another member of the public, whose name is redacted, wrote: “I can only imagine the harm this does.”",
     )
     assert [q.speaker for q in qs] == ["Another member of the public"]
+
+
+def test_floating_quote_skips_groups_and_asides_in_the_narration(nlp: Language) -> None:
+    qs = quotes(
+        nlp,
+        "“We have had tremendous success as a nation,” said Adam Hadwin, who has won on the PGA Tour. "
+        "Ben Silverman and Anna Svensson have also won on the Web.com Tour the last two years.",
+        "“We are all proud to represent Canada when we play.”",
+        "Councillor Josh Matlow said all three governments should work together, despite Premier Doug Ford "
+        "rolling back rent control.",
+        "“I think that is something we need to fight for, no matter who the premier is.”",
+    )
+    assert [q.speaker for q in qs] == ["Adam Hadwin", "Adam Hadwin", "Josh Matlow"]
