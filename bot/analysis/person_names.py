@@ -15,7 +15,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from spacy.attrs import IS_LOWER, LOWER, POS
 from spacy.language import Language
+from spacy.parts_of_speech import PROPN
 from spacy.tokens import Doc, Span, Token
 
 from bot.analysis.people import HONORIFICS, non_person_heads, role_nouns, speech_verbs
@@ -57,13 +59,16 @@ def _inner(t: Token) -> bool:
     return len(t.text) == 2 and t.text[0].isupper() and t.text[1] == "."
 
 
-def chains(doc: Doc, start: int = 0, end: int | None = None) -> list[Chain]:
-    """Every maximal run of name tokens in doc[start:end], cut after its last role word or honorific."""
+def chains(doc: Doc, start: int = 0, end: int | None = None, pos: list[int] | None = None) -> list[Chain]:
+    """Every maximal run of name tokens in doc[start:end], cut after its last role word or
+    honorific (`pos`: the doc's POS ids, when the caller already has them)."""
     roles = role_nouns()
     out: list[Chain] = []
-    i, n = start, len(doc) if end is None else end
+    n = len(doc) if end is None else end
+    pos = doc.to_array(POS).tolist() if pos is None else pos  # a cheap filter: only proper nouns start a name
+    i = start
     while i < n:
-        if not _name_token(doc[i]):
+        if pos[i] != PROPN or not _name_token(doc[i]):
             i += 1
             continue
         j = i + 1
@@ -77,13 +82,13 @@ def chains(doc: Doc, start: int = 0, end: int | None = None) -> list[Chain]:
         if _glued(doc, i, j):  # "Wilson-Raybould": part of a hyphenated name, not a name alone
             i = j
             continue
-        start = i
+        first = i
         for k in range(i, j - 1):
             low = doc[k].lower_.rstrip(".")
             if low in roles or low in HONORIFICS:
-                start = k + 1
-        if j - start <= MAX_NAME_WORDS:
-            out.append(Chain(start, j, tuple(t.text for t in doc[start:j]), i))
+                first = k + 1
+        if j - first <= MAX_NAME_WORDS:
+            out.append(Chain(first, j, tuple(t.text for t in doc[first:j]), i))
         i = j
     return out
 
@@ -132,15 +137,15 @@ def _described_as_person(doc: Doc, chain: Chain) -> bool:
     return nxt.like_num and chain.end + 2 < len(doc) and doc[chain.end + 2].text == ","
 
 
-def person_names(doc: Doc, common: set[str]) -> Counter[tuple[str, ...]]:
+def person_names(doc: Doc, common: set[str], runs: list[Chain], pos: list[int]) -> Counter[tuple[str, ...]]:
     """Names (word tuples) this story gives evidence are people's, with the number of sightings
-    (`common`: the words the story writes in lower case)."""
+    (`common`: the words the story writes in lower case; `runs`: `chains(doc)`; `pos`: POS ids)."""
     heads = non_person_heads()
     found: Counter[tuple[str, ...]] = Counter()
     for ent in doc.ents:
         if ent.label_ == PERSON:
-            found.update(c.words for c in chains(doc, ent.start, ent.end))
-    for c in chains(doc):
+            found.update(c.words for c in chains(doc, ent.start, ent.end, pos))
+    for c in runs:
         if c.words[-1] in heads or (len(c.words) == 1 and c.words[0].lower() in common):
             continue  # "Studiocomix Press"; "Story" that the story also writes as "story"
         label = doc[c.end - 1].ent_type_
@@ -180,8 +185,11 @@ def label_votes(doc: Doc, names: Counter[tuple[str, ...]]) -> dict[str, Counter[
 
 def relabel(doc: Doc) -> list[Span]:
     """`doc.ents` with every mention of a person name labelled PERSON."""
-    common = {t.lower_ for t in doc if t.is_lower}
-    names = person_names(doc, common)
+    lower = doc.to_array([LOWER, IS_LOWER])
+    common = {doc.vocab.strings[h] for h in set(lower[lower[:, 1] == 1, 0].tolist())}
+    pos = doc.to_array(POS).tolist()
+    runs = chains(doc, pos=pos)
+    names = person_names(doc, common, runs, pos)
     surnames = {w[-1] for w in names}
     full_surnames = {w[-1] for w in names if len(w) >= 2}
     votes = label_votes(doc, names)
@@ -189,7 +197,7 @@ def relabel(doc: Doc) -> list[Span]:
     owner = {i: e for e in ents for i in range(e.start, e.end)}
     drop: set[tuple[int, int]] = set()
     add: list[Span] = []
-    for c in chains(doc):
+    for c in runs:
         if not _is_person(c.words, names, surnames, common):
             continue
         over = {(e.start, e.end): e for i in range(c.start, c.end) if (e := owner.get(i)) is not None}

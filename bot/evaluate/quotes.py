@@ -20,6 +20,11 @@ Definitions (one place, used by the `seed` suite too):
 - **PolNeAR direct segments**: gold = the quoted stretches (inside double marks) of every
   Content span piece that starts with a quotation mark (first annotator's file of each article);
   predictions inside a non-direct Content span are ignored like GGT mixed fragments.
+- **PolNeAR named sources** (a check on a second set, since PolNeAR does not resolve sources):
+  for each prediction inside a direct Content piece whose Source is written with a capitalized
+  word and is not a pronoun ("Clinton", "The New York Post"), whether our speaker contains that
+  Source's last capitalized word. Descriptions resolved to a name ("the businessman" -> Donald
+  Trump) count as misses here, so this reads as "no worse", not as accuracy.
 """
 
 from __future__ import annotations
@@ -194,15 +199,50 @@ def _ggt(ctx: EvalContext, notes: list[str]) -> tuple[list[Row], list[Worst], in
     return rows, worst[:5], len(items), seconds
 
 
-def _brat_contents(ann: Path) -> list[list[tuple[int, int]]]:
-    out = []
+@dataclass
+class Brat:
+    """A PolNeAR .ann file: text spans by id (label, pieces, text) and attribution relations."""
+
+    spans: dict[str, tuple[str, list[tuple[int, int]], str]]
+    relations: list[dict[str, str]]  # role ("Content", "Source", ...) -> span id
+
+    def contents(self) -> list[list[tuple[int, int]]]:
+        return [pieces for label, pieces, _ in self.spans.values() if label == "Content"]
+
+
+def read_brat(ann: Path) -> Brat:
+    spans: dict[str, tuple[str, list[tuple[int, int]], str]] = {}
+    relations: list[dict[str, str]] = []
     for line in ann.read_text(encoding="utf8").splitlines():
         parts = line.split("\t")
-        if len(parts) < 2 or not parts[0].startswith("T") or not parts[1].startswith("Content "):
+        if len(parts) >= 2 and parts[0].startswith("T"):
+            label, _, offsets = parts[1].partition(" ")
+            pieces = [(int(a), int(b)) for a, b in (p.split() for p in offsets.split(";"))]
+            spans[parts[0]] = (label, pieces, parts[2] if len(parts) > 2 else "")
+        elif len(parts) >= 2 and parts[0].startswith("E"):
+            relations.append(dict(r.split(":", 1) for r in parts[1].split() if ":" in r))
+    return Brat(spans, relations)
+
+
+def named_source_hits(text: str, brat: Brat, preds: Sequence[Any]) -> tuple[int, int]:
+    """(right, total) of the PolNeAR named-source check in the module docstring."""
+    right = total = 0
+    for rel in brat.relations:
+        if "Source" not in rel or "Content" not in rel or rel["Source"] not in brat.spans:
             continue
-        pieces = parts[1][len("Content "):].split(";")
-        out.append([(int(a), int(b)) for a, b in (p.split() for p in pieces)])
-    return out
+        source = brat.spans[rel["Source"]][2]
+        words = [w for w in re.sub(r"[^\w\s'-]", " ", source).split() if w[:1].isupper() and w.lower() != "the"]
+        if source.lower() in PRONOUNS or not words:
+            continue
+        key = re.sub(r"['’]s$", "", words[-1]).lower()
+        for s, e in brat.spans.get(rel["Content"], ("", [], ""))[1]:
+            if not text[s:e].lstrip().startswith(("“", '"', "‘‘")):
+                continue
+            for p in preds:
+                if s - 2 <= p.start and p.end <= e + 2:
+                    total += 1
+                    right += bool(p.speaker) and key in p.speaker.lower()
+    return right, total
 
 
 Spans = list[tuple[int, int]]
@@ -224,7 +264,7 @@ def polnear_gold(text: str, contents: list[Spans]) -> tuple[Spans, Spans]:
     return direct, other
 
 
-def _polnear(ctx: EvalContext, split: str, notes: list[str]) -> tuple[Row, int, float]:
+def _polnear(ctx: EvalContext, split: str, notes: list[str]) -> tuple[list[Row], int, float]:
     root = ctx.shared / "eval" / "quotes" / "polnear" / split
     files = sorted((root / "text").glob("*.txt"))
     if ctx.fast:
@@ -234,24 +274,33 @@ def _polnear(ctx: EvalContext, split: str, notes: list[str]) -> tuple[Row, int, 
     docs = list(ctx.nlp.pipe(texts))
     seconds = time.perf_counter() - t0
     prf = PRF()
+    named = [0, 0]
     for f, text, doc in zip(files, texts, docs, strict=True):
         anns = sorted((root / "attributions").glob(f"{f.stem}_*.ann"))
         if not anns:
             continue
-        direct, other = polnear_gold(text, _brat_contents(anns[0]))
+        brat = read_brat(anns[0])
+        direct, other = polnear_gold(text, brat.contents())
         preds = doc._.quotes
+        right, total = named_source_hits(text, brat, preds)
+        named[0] += right
+        named[1] += total
         m = match([text[s:e] for s, e in direct], [p.text for p in preds])
         used = set(m.values())
         fp = sum(1 for j, p in enumerate(preds) if j not in used and not _inside(p.start, p.end, other))
         prf += PRF(tp=len(m), fp=fp, fn=len(direct) - len(m))
     notes.append(f"PolNeAR {split}: {len(files)} articles")
-    return Row.from_prf(f"PolNeAR {split} direct segments F1@0.8", prf), len(files), seconds
+    rows = [
+        Row.from_prf(f"PolNeAR {split} direct segments F1@0.8", prf),
+        _acc_row(f"PolNeAR {split} named source in speaker", named[0], named[1]),
+    ]
+    return rows, len(files), seconds
 
 
 def run(ctx: EvalContext, *, polnear_split: str = "dev") -> SuiteResult:
     """GGT-98 direct quotes and speakers, then PolNeAR direct segments (dev unless told `test`)."""
     notes: list[str] = []
     rows, worst, n_ggt, s_ggt = _ggt(ctx, notes)
-    prow, n_pol, s_pol = _polnear(ctx, polnear_split, notes)
-    rows.append(prow)
+    prows, n_pol, s_pol = _polnear(ctx, polnear_split, notes)
+    rows += prows
     return SuiteResult("quotes", n_ggt + n_pol, s_ggt + s_pol, rows, worst, notes)

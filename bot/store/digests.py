@@ -205,9 +205,10 @@ class DigestsMixin:
             .subquery()
         )
         q = (
-            select(articles, counts.c.n)
+            select(articles, counts.c.n, analyses.c.data.label("analysis_data"))
             .join(firsts, firsts.c.article_id == articles.c.id)
             .join(counts, counts.c.article_id == articles.c.id)
+            .outerjoin(analyses, analyses.c.id == articles.c.latest_analysis_id)  # as search reads it
         )
         out: list[PeriodArticle] = []
         async with self._engine.connect() as conn:
@@ -220,12 +221,6 @@ class DigestsMixin:
                     .limit(1)
                 )
                 share = first.mappings().one()
-                latest = await conn.execute(
-                    select(analyses.c.data)
-                    .where(analyses.c.article_id == r["id"])
-                    .order_by(analyses.c.created_at.desc(), analyses.c.id.desc())
-                    .limit(1)
-                )
                 article = Article(
                     url=r["canonical_url"],
                     canonical_url=r["canonical_url"],
@@ -239,7 +234,7 @@ class DigestsMixin:
                 out.append(
                     PeriodArticle(
                         article=article,
-                        analysis_json=latest.scalar(),
+                        analysis_json=r["analysis_data"],
                         share_count=int(r["n"]),
                         first_shared_at=share["shared_at"],
                         message_ts=share["message_ts"],

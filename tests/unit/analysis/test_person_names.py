@@ -125,5 +125,5 @@ def test_middle_initial_and_appositive_evidence() -> None:
         "a/DET/det/5/O director/NOUN/appos/2/O at/ADP/prep/5/O the/DET/det/8/O centre/NOUN/pobj/6/O "
         "spoke/VERB/ROOT/-/O"
     )
-    assert person_names(doc, set()) == {("Harry", "J.", "Kazianis"): 1}
+    assert person_names(doc, set(), chains(doc), doc.to_array("POS").tolist()) == {("Harry", "J.", "Kazianis"): 1}
     assert labels(doc) == {"Harry J. Kazianis": "PERSON"}
