@@ -246,7 +246,7 @@ class People:
             for t in doc[idx + 1:stop]:
                 if self.in_quote[t.i]:
                     break
-                if (t.lower_ in PRONOUN_GENDER or t.lower_ == "his"):
+                if t.lower_ in PRONOUN_GENDER or t.lower_ == "his":
                     rec.gender = PRONOUN_GENDER.get(t.lower_, "m")
                     break
 
@@ -261,9 +261,7 @@ class People:
             last, head = head, head.head
         after = self.doc[head.i + 1] if head.i + 1 < len(self.doc) else None
         said = after is not None and after.pos_ in ("VERB", "AUX") and after.lemma_.lower() in speech_verbs()
-        who = any(c.dep_ == "relcl" and any(g.lower_ == "who" and g.dep_ in ("nsubj", "nsubjpass") for g in c.children)
-                  for c in head.children)  # "Alfonso Espinos, who … was born": subject of the clause
-        if head.dep_ in ("nsubj", "nsubjpass") or said or who:  # "Guest said …" the parser misread
+        if head.dep_ in ("nsubj", "nsubjpass") or said or _relative_who(head):  # "Guest said …" misparsed
             self._subjects.add(idx)
         self._heads[idx] = head
         if last.dep_ == "compound" and head.pos_ == "NOUN":
@@ -359,7 +357,8 @@ class People:
         """Who "he"/"she" at token `idx` most likely is: the person named last before it whose
         gender does not clash (a first name or honorific of the other gender rules one out).
 
-        Names inside quotations are skipped (a speaker rarely refers to himself by name). A
+        Names inside quotations are skipped (a speaker rarely refers to himself by name), and so
+        are names used as modifiers or inside "X and Y" unless nothing else fits. A
         name that is a clause's subject within SUBJECT_REACH tokens beats a later one merely
         mentioned as an object ("Reed said … his neighbour, Paul Martin. ¶ “…,” he said"); past
         that reach the latest fitting mention wins (both measured on GGT-98).
@@ -398,6 +397,14 @@ class People:
             if t.lower_ in FIRST_FORMS and PRONOUN_GENDER.get(t.lower_) == gender and not self.in_quote[t.i]:
                 return t.i
         return idx
+
+
+def _relative_who(head: Token) -> bool:
+    """"Alfonso Espinos, who … was born": the name is the subject of its relative clause."""
+    return any(
+        c.dep_ == "relcl" and any(g.lower_ == "who" and g.dep_ in ("nsubj", "nsubjpass") for g in c.children)
+        for c in head.children
+    )
 
 
 def _roles_before(doc: Doc, ent: Span) -> set[str]:
