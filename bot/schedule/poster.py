@@ -34,6 +34,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FIRST_PERIOD = timedelta(hours=24)  # a channel's first digest covers the last day
+# A post takes seconds (a minute with Slack's rate-limit retries): a run still "running" after
+# this long belongs to a process that died mid-post, and may be taken back. (If that process died
+# after Slack accepted the message, the channel gets the digest twice: rarer than losing it.)
+RUN_STALE_AFTER = timedelta(minutes=5)
 NETWORK_ERROR = "network_error"
 # Slack errors a retry cannot fix: the channel, the token or the message itself is the problem.
 PERMANENT_ERRORS = frozenset({
@@ -115,14 +119,17 @@ class DigestPoster:
     async def post(self, team: str, channel: str, day: str, slot_key: str, *, reclaim_failed: bool = False) -> Outcome:
         """Claim (team, channel, day, slot), build the period's digest, post it to the channel.
 
-        `reclaim_failed`: a run left FAILED by an earlier attempt may be taken back (the
-        scheduler's retries, within the grace); otherwise any existing run means "taken"."""
+        `reclaim_failed`: a run left FAILED by an earlier attempt, or left running for more than
+        RUN_STALE_AFTER by a process that died, may be taken back (the scheduler's retries and
+        start-up catch-up, within the grace); otherwise any existing run means "taken"."""
         now = self.clock()
         run_id = await self.store.claim_digest_run(team, channel, day, slot_key, now)
         if run_id is None and reclaim_failed:
-            run_id = await self.store.reclaim_failed_digest_run(team, channel, day, slot_key, now)
+            run_id = await self.store.reclaim_digest_run(
+                team, channel, day, slot_key, now, stale_before=now - RUN_STALE_AFTER
+            )
             if run_id is not None:
-                log.info("digest %s/%s %s %s: re-claimed the failed run to try again", team, channel, day, slot_key)
+                log.info("digest %s/%s %s %s: re-claimed the run to try again", team, channel, day, slot_key)
         if run_id is None:
             log.info("digest %s/%s %s %s already claimed; not posting again", team, channel, day, slot_key)
             return Outcome("taken", day, slot_key)

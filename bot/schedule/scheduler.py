@@ -21,9 +21,9 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.schedule.poster import DigestPoster, Outcome, Pacer
+from bot.schedule.poster import RUN_STALE_AFTER, DigestPoster, Outcome, Pacer
 from bot.schedule.slots import Clock, Slot, catch_up, latest_fire, local_date, utc_now
-from bot.store.digests import FAILED, SKIPPED, Subscription
+from bot.store.digests import FAILED, RUNNING, SKIPPED, Subscription
 
 if TYPE_CHECKING:
     from slack_sdk.web.async_client import AsyncWebClient
@@ -209,13 +209,27 @@ class DigestScheduler:
             return
         day = local_date(slot, decision.fire)
         fired = decision.fire + self._offset
-        status = await self.store.digest_run_status(sub.team, sub.channel, day, slot.key)
-        if status == FAILED and decision.action == "post":
+        run = await self.store.digest_run(sub.team, sub.channel, day, slot.key)
+        if run is not None and run.status == RUNNING and decision.action == "post":
+            # Left running by a process that died mid-post, or being posted by a live peer right
+            # now: wait until it would be stale, then take it back if it is still running.
+            wait = (run.started_at + RUN_STALE_AFTER - now).total_seconds()
+            if now + timedelta(seconds=max(wait, 0)) - fired > self.grace:
+                return
+            if wait > 0:
+                await asyncio.sleep(wait + 1)
+                run = await self.store.digest_run(sub.team, sub.channel, day, slot.key)
+            if run is not None and run.status == RUNNING:
+                log.warning("digest %s/%s %s %s was left running (a process died mid-post): trying again",
+                            sub.team, sub.channel, day, slot.key)
+                await self._attempts(sub.team, sub.channel, day, slot.key, fired, reclaim_first=True)
+            return
+        if run is not None and run.status == FAILED and decision.action == "post":
             log.info("digest %s/%s %s %s failed before the restart: trying again", sub.team, sub.channel, day,
                      slot.key)
             await self._attempts(sub.team, sub.channel, day, slot.key, fired, reclaim_first=True)
             return
-        if status is not None:
+        if run is not None:
             return
         if decision.action == "post":
             log.info("digest %s/%s %s %s missed by %s: posting now", sub.team, sub.channel, day, slot.key,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -130,34 +130,37 @@ class DigestsMixin:
         except IntegrityError:
             return None
 
-    async def reclaim_failed_digest_run(
-        self, team: str, channel: str, local_date: str, slot: str, now: datetime
+    async def reclaim_digest_run(
+        self, team: str, channel: str, local_date: str, slot: str, now: datetime, *, stale_before: datetime
     ) -> int | None:
-        """Take back a run whose post FAILED (for a retry): its id, or None if it isn't failed.
+        """Take back a run whose post FAILED, or one still RUNNING that started before
+        `stale_before` (its process died mid-post): its id, or None if neither.
 
         One conditional UPDATE, so of several schedulers retrying at once only one wins."""
         c = digest_runs.c
+        takeable = or_(c.status == FAILED, and_(c.status == RUNNING, c.started_at < stale_before))
         async with write_tx(self._engine) as conn:
             res = await conn.execute(
                 update(digest_runs)
-                .where(c.team == team, c.channel == channel, c.local_date == local_date, c.slot == slot,
-                       c.status == FAILED)
+                .where(c.team == team, c.channel == channel, c.local_date == local_date, c.slot == slot, takeable)
                 .values(status=RUNNING, started_at=now, finished_at=None)
                 .returning(c.id)
             )
             run_id = res.scalar()
         return int(run_id) if run_id is not None else None
 
-    async def digest_run_status(self, team: str, channel: str, local_date: str, slot: str) -> str | None:
-        """The slot's run status, or None when nobody has claimed it."""
+    async def digest_run(self, team: str, channel: str, local_date: str, slot: str) -> DigestRun | None:
+        """The slot's run, or None when nobody has claimed it."""
         c = digest_runs.c
-        q = select(c.status).where(c.team == team, c.channel == channel, c.local_date == local_date, c.slot == slot)
+        q = select(c.local_date, c.slot, c.status, c.started_at, c.article_count).where(
+            c.team == team, c.channel == channel, c.local_date == local_date, c.slot == slot
+        )
         async with self._engine.connect() as conn:
-            status: str | None = (await conn.execute(q)).scalar()
-        return status
+            row = (await conn.execute(q)).mappings().first()
+        return DigestRun(**row) if row is not None else None
 
     async def digest_run_claimed(self, team: str, channel: str, local_date: str, slot: str) -> bool:
-        return await self.digest_run_status(team, channel, local_date, slot) is not None
+        return await self.digest_run(team, channel, local_date, slot) is not None
 
     async def finish_digest_run(
         self, run_id: int, status: str, now: datetime, *, message_ts: str | None = None, article_count: int = 0

@@ -285,3 +285,26 @@ async def test_only_one_of_two_schedulers_reclaims_a_failed_run(store: Store, sl
     )
     assert sorted(o.status for o in outcomes) == ["posted", "taken"]
     assert len(slack.replies()) == 1
+
+
+async def test_a_run_left_running_by_a_dead_process_is_posted_after_a_restart(store: Store, slack: FakeSlack) -> None:
+    await seed(store)
+    await subscribe(store, "C1")
+    # the process that claimed 07:30 died before finishing: the row says "running" for good
+    assert await store.claim_digest_run(TEAM, "C1", "2026-05-04", "07:30", NOW) is not None
+    restarted = make(store, slack, FakeClock(NOW + timedelta(minutes=10)))  # within the grace, run stale
+    await restarted.start()
+    await restarted.drain()
+    await restarted.stop()
+    assert [c.args["channel"] for c in slack.replies()] == ["C1"]
+    assert [r.status for r in await store.digest_runs(TEAM, "C1")] == ["posted"]
+
+
+async def test_a_fresh_running_run_is_not_taken_but_a_stale_one_is(store: Store, slack: FakeSlack) -> None:
+    await seed(store)
+    assert await store.claim_digest_run(TEAM, "C1", "2026-05-04", "07:30", NOW) is not None
+    soon = make(store, slack, FakeClock(NOW + timedelta(minutes=2)))  # a live peer may be posting it
+    assert (await soon.post(TEAM, "C1", "2026-05-04", "07:30", reclaim_failed=True)).status == "taken"
+    late = make(store, slack, FakeClock(NOW + timedelta(minutes=6)))
+    assert (await late.post(TEAM, "C1", "2026-05-04", "07:30", reclaim_failed=True)).status == "posted"
+    assert len(slack.replies()) == 1
