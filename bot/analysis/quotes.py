@@ -48,7 +48,9 @@ def is_title_of_work(text: str) -> bool:
 
 
 def keep(text: str, speaker: Speaker) -> bool:
-    """Scare quotes and titles of works are not quotations; attributed speech is."""
+    """Scare quotes and titles of works are not quotations; attributed speech is (`speaker` as
+    the reporting verb gave it, before any inheritance: "“Hi, friends,” she said" is speech even
+    when "she" finds nobody)."""
     attributed = speaker.via in ("after", "before", "according")
     words = _words(text)
     if len(words) <= SCARE_MAX_WORDS:
@@ -117,7 +119,7 @@ def extract(doc: Doc) -> tuple[list[Quote], list[Person]]:
     prev_para, prev_end = -10, 0
     for sp, tspan in spans:
         para = _para_index(para_starts, sp.start)
-        speaker = attributor.attribute(tspan)
+        speaker = attributed = attributor.attribute(tspan)
         floating = speaker.name is None or sp.continues
         if floating:
             since = max(prev_end, bisect.bisect_left(token_starts, para_starts[max(para - 1, 0)]))
@@ -126,7 +128,7 @@ def extract(doc: Doc) -> tuple[list[Quote], list[Person]]:
                 speaker = Speaker(narrator.name, narrator.kind, "narration")
             elif previous is not None and para - prev_para <= 2:
                 speaker = Speaker(previous.name, previous.kind, "inherited")
-        if not keep(text[sp.start:sp.end], speaker):
+        if not keep(text[sp.start:sp.end], attributed):
             continue  # a scare quote inside the narration does not end it ("Stubbs said the 'x' …")
         prev_end = tspan.end
         found.append((sp, speaker))

@@ -98,6 +98,7 @@ class Attributor:
         after = self._outside(q.end, self._after_end(q), step=1)
         before = self._outside(q.start - 1, doc[q.start].sent.start - 1, step=-1)
         fallback: Speaker | None = None  # a subject that names no person or org ("stakeholders")
+        unresolved: Speaker | None = None  # "she said" where "she" found nobody: still speech
         for tokens, via, near in ((after, "after", NEAR_AFTER), (before, "before", None), (after, "after", None)):
             for i, t in enumerate(tokens):
                 if near is not None and i > near:
@@ -111,8 +112,12 @@ class Attributor:
                     return found
                 if found.kind == "other" and fallback is None:
                     fallback = found
+                if found.kind == "person" and unresolved is None:
+                    unresolved = found
         governed = self._governor(q)
-        return governed if governed.kind != "none" or fallback is None else fallback
+        if governed.kind != "none":
+            return governed
+        return fallback or unresolved or governed
 
     def _after_end(self, q: Span) -> int:
         """Where the attribution after a quotation can end: its sentence's end, or the next
@@ -208,7 +213,7 @@ class Attributor:
             for child in tok.children:
                 if child.dep_ in ("nsubj", "nsubjpass") and not self.in_quote[child.i]:
                     found = self._name_of(child, "head")
-                    if found.kind in ("person", "org"):
+                    if found.kind in ("person", "org") and found.name:
                         return found
         # "Name, title, provided an optimistic view: 2025 was “…”": the subject before the colon
         sent = q[0].sent
@@ -217,7 +222,7 @@ class Attributor:
                 for s in self.doc[sent.start:t.i]:
                     if s.dep_ == "nsubj" and not self.in_quote[s.i]:
                         found = self._name_of(s, "head")
-                        if found.kind in ("person", "org"):
+                        if found.kind in ("person", "org") and found.name:
                             return found
         return Speaker(None, "none", "none")
 

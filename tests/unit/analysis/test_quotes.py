@@ -362,3 +362,8 @@ def test_floating_quote_skips_groups_and_asides_in_the_narration(nlp: Language) 
         "“I think that is something we need to fight for, no matter who the premier is.”",
     )
     assert [q.speaker for q in qs] == ["Adam Hadwin", "Adam Hadwin", "Josh Matlow"]
+
+
+def test_short_quote_with_a_reporting_verb_is_kept_when_she_finds_nobody(nlp: Language) -> None:
+    qs = quotes(nlp, "The band arrived late on Friday.", "“Hi there, friends,” she said.")
+    assert [q.text for q in qs] == ["Hi there, friends,"]
