@@ -75,6 +75,7 @@ class SuiteResult:
     rows: list[Row] = field(default_factory=list)
     worst: list[Worst] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    worst_items: int = 3  # misses printed per worst document
 
     @property
     def ms_per_doc(self) -> float:

@@ -16,7 +16,7 @@ from bot.config import Settings
 from bot.evaluate.metrics import SuiteResult
 from bot.paths import CONFIG_DIR, REPO_ROOT
 
-SUITES = ("extraction", "quotes", "ner", "themes", "seed")
+SUITES = ("extraction", "quotes", "ner", "themes", "seed", "newsroom")
 
 
 @dataclass
@@ -62,7 +62,7 @@ def format_table(result: SuiteResult) -> str:
     if result.worst:
         lines.append("  worst documents:")
         for w in result.worst[:5]:
-            missed = "; ".join(m[:80] for m in w.missed[:3])
+            missed = "; ".join(m[:80] for m in w.missed[: result.worst_items])
             lines.append(f"    {w.score:.3f} {w.doc[:40]:40} missed: {missed}")
     lines += [f"  note: {n}" for n in result.notes]
     return "\n".join(lines)
