@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
-# A whole line that starts like this is a cross-link or a call to action, not story text.
-BOILERPLATE_LINE = re.compile(
-    r"^\s*(?:related(?: stories| articles| posts?| coverage)?\s*:"
-    r"|read more\s*:|see more\s*:|read also\s*:|also read\s*:|more\s*:\s"
-    r"|don'?t miss\b|you may also like|you might also like|recommended for you"
-    r"|sign up for (?:our|the) \w+ newsletter|subscribe to our newsletter"
-    r"|we use cookies\b|this site uses cookies\b|advertisement\s*$)",
-    re.I,
-)
+from bot.paths import LEXICONS
+
+FURNITURE_FILE = LEXICONS / "furniture_lines.txt"
+
+
+def _furniture(path: Path = FURNITURE_FILE) -> re.Pattern[str]:
+    """One alternation of the furniture patterns (config/lexicons/furniture_lines.txt)."""
+    lines = path.read_text(encoding="utf8").splitlines()
+    patterns = [s for line in lines if (s := line.strip()) and not s.startswith("#")]
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.I)
+
+
+# A paragraph matching this is page furniture (a cross-link, a call to action, a follow line, a
+# copyright line), not story text: removed before analysis rather than filtered name by name.
+BOILERPLATE_LINE = _furniture()
 
 # Visible wording of paywalls and login walls (lowercase substrings of the page text).
 PAYWALL_PHRASES = (
