@@ -10,7 +10,9 @@ from pathlib import Path
 from bot.paths import CONFIG_DIR
 
 LEXICONS = CONFIG_DIR / "lexicons"
-GAZETTEER_PATH = LEXICONS / "organizations.jsonl"
+# Curated entries first (hand-kept, general knowledge), then the open gazetteer built by
+# scripts/build_gazetteer.py from licensed packages (see lexicons/GAZETTEER-SOURCES.md).
+GAZETTEER_PATHS = (LEXICONS / "organizations.jsonl", LEXICONS / "organizations_open.jsonl")
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,12 +36,18 @@ def word_list(filename: str) -> frozenset[str]:
 
 
 @cache
-def known_orgs(path: Path = GAZETTEER_PATH) -> tuple[KnownOrg, ...]:
+def known_orgs(paths: tuple[Path, ...] = GAZETTEER_PATHS) -> tuple[KnownOrg, ...]:
+    """Every gazetteer entry; a name already given by an earlier file (or entry) is skipped."""
     out = []
-    for line in path.read_text(encoding="utf8").splitlines():
-        if line.strip():
-            row = json.loads(line)
-            out.append(KnownOrg(row["name"], tuple(row.get("aliases", ())), row.get("kind", "")))
+    seen: set[str] = set()
+    for path in paths:
+        for line in path.read_text(encoding="utf8").splitlines():
+            if line.strip():
+                row = json.loads(line)
+                if row["name"] in seen:
+                    continue
+                seen.add(row["name"])
+                out.append(KnownOrg(row["name"], tuple(row.get("aliases", ())), row.get("kind", "")))
     return tuple(out)
 
 

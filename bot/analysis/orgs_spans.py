@@ -187,7 +187,7 @@ def refine(doc: Doc, ents: list[Ent]) -> list[Ent]:
         acro_label.setdefault(a, "")
 
     # 6. One name, one label: strong ORG names (and company short names) everywhere in the doc.
-    ents = _resolve(ents)
+    ents = resolve(ents)
     names: dict[tuple[str, ...], Ent] = {}
     for e in ents:
         if e.label == ORG and (e.strong or e.kb or e.end - e.start >= 2 or is_acronym(doc[e.start].text)):
@@ -260,10 +260,10 @@ def _propagate(
                 i = j - 1
                 break
         i += 1
-    return _resolve(out)
+    return resolve(out)
 
 
-def _resolve(ents: list[Ent]) -> list[Ent]:
+def resolve(ents: list[Ent]) -> list[Ent]:
     """Sorted, non-overlapping: on overlap the longer span wins, then the earlier."""
     ents = sorted(ents, key=lambda e: (e.start, -(e.end - e.start)))
     out: list[Ent] = []
@@ -276,10 +276,3 @@ def _resolve(ents: list[Ent]) -> list[Ent]:
             out[-1] = e
             last_end = e.end
     return out
-
-
-def apply(doc: Doc) -> None:
-    """Refine `doc.ents` in place."""
-    ents = [Ent(e.start, e.end, e.label_, e.ent_id_, bool(e.ent_id_)) for e in doc.ents]
-    refined = refine(doc, ents)
-    doc.ents = [Span(doc, e.start, e.end, label=e.label, span_id=e.kb or 0) for e in refined]

@@ -1,0 +1,292 @@
+"""Organization candidates and their typed evidence: what the story says about each name.
+
+Candidates are names, not mentions (one sense per discourse): every entity NER or the span
+fixes labelled ORG, every other name entity the story uses like an organization ("told Politico",
+"the energy company Burisma"), and name runs found only by those patterns ("Head of Research at
+ICICI Securities"). Each gets a dict of evidence values (0-1) named as in config/org_decision.toml;
+`org_decision` weighs them. Nothing here decides.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import cache
+
+from spacy.tokens import Doc, Token
+
+from bot.analysis.orgs_lexicons import LEGAL_FORMS, LEXICONS, known_orgs, non_org_acronyms, org_suffixes, word_list
+from bot.analysis.orgs_spans import HONORIFICS, TITLES, Ent
+from bot.analysis.people import first_name_genders
+
+NAME_LABELS = frozenset({"ORG", "PERSON", "GPE", "LOC", "NORP", "FAC", "PRODUCT", "WORK_OF_ART", "EVENT"})
+PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
+MAX_NAME_TOKENS = 6
+# Closed-class context words (English function words and a few verbs of publishing): in code
+# because they are grammar, not vocabulary that grows.
+EMPLOYER_PREPS = frozenset({"at", "of", "for", "from"})
+PLACE_PREPS = frozenset({"in", "near", "outside", "across", "into", "throughout"})
+SOURCE_BY_VERBS = frozenset(
+    "provide publish report own buy acquire fund release produce found operate run sponsor "
+    "distribute broadcast air license sign".split()
+)
+PLATFORM_VERBS = frozenset("post tweet write share say announce publish upload stream broadcast appear".split())
+NAME_CONNECTORS = frozenset({"of", "and", "&", "for", "de", "la", "du", "der", "von"})
+_QUOTE_OPEN, _QUOTE_CLOSE = "“‘", "”’"
+
+
+@dataclass
+class Candidate:
+    """One candidate name with its mentions (token spans) and evidence (name -> value)."""
+
+    name: str
+    mentions: list[tuple[int, int]] = field(default_factory=list)
+    labels: Counter[str] = field(default_factory=Counter)  # NER labels of its mentions
+    evidence: dict[str, float] = field(default_factory=dict)
+    kb: str = ""  # gazetteer identity
+    words: tuple[str, ...] = ()  # its tokens, to find its other mentions
+
+
+@cache
+def non_org_heads_by_kind() -> dict[str, frozenset[str]]:
+    data = tomllib.loads((LEXICONS / "non_org_name_heads.toml").read_text("utf8"))
+    return {k: frozenset(v) for k, v in data.items() if isinstance(v, list)}
+
+
+@cache
+def _non_org_head_words() -> frozenset[str]:
+    return frozenset().union(*non_org_heads_by_kind().values())
+
+
+def org_nouns() -> frozenset[str]:
+    return word_list("org_nouns.txt")
+
+
+@cache
+def _first_names() -> frozenset[str]:
+    return frozenset(first_name_genders())
+
+
+def _name_word(tok: Token) -> bool:
+    return tok.text[:1].isupper() or (tok.text[:1].isdigit() and tok.i > 0)
+
+
+def name_run_after(doc: Doc, i: int) -> tuple[int, int] | None:
+    """The capitalized name starting at token `i` ("ICICI Securities", "Tufts University"), or None."""
+    if i >= len(doc) or not doc[i].text[:1].isupper() or doc[i].is_sent_start:
+        return None
+    end = i + 1
+    while end < len(doc) and end - i < MAX_NAME_TOKENS:
+        tok = doc[end]
+        if _name_word(tok) and not tok.is_punct:
+            end += 1
+        elif tok.lower_ in NAME_CONNECTORS and end + 1 < len(doc) and doc[end + 1].text[:1].isupper():
+            end += 2
+        else:
+            break
+    while end > i and doc[end - 1].text in {"'s", "’s"}:
+        end -= 1
+    return (i, end) if end > i else None
+
+
+def _before(doc: Doc, start: int) -> int:
+    """Index of the word before a name, skipping a leading article ("of the Pittsburgh ...")."""
+    k = start - 1
+    if k >= 0 and doc[k].lower_ in {"the", "a", "an"}:
+        k -= 1
+    return k
+
+
+def _in_quote(doc: Doc, start: int) -> bool:
+    """Inside quotation marks in its sentence: more opening than closing marks before it."""
+    sent = doc[start].sent if doc.has_annotation("SENT_START") else doc[max(0, start - 40) : start + 1]
+    text = doc.text[sent.start_char : doc[start].idx].rsplit("\n", 1)[-1]
+    opened = sum(text.count(c) for c in "“") - sum(text.count(c) for c in "”")
+    return opened > 0 or text.count('"') % 2 == 1
+
+
+def _context(doc: Doc, start: int, end: int, person_ends: set[int]) -> set[str]:
+    """The kinds of organization (or place) context around one mention."""
+    kinds: set[str] = set()
+    k = _before(doc, start)
+    prev = doc[k] if k >= 0 else None
+    nxt = doc[end] if end < len(doc) else None
+    if prev is not None:
+        if prev.lemma_.lower() in org_nouns() and prev.is_lower:
+            kinds.add("org_noun")  # "the energy company Burisma"
+        if prev.lower_ in EMPLOYER_PREPS and k >= 1:
+            before = doc[k - 1]
+            if before.lower_ in TITLES or before.i in person_ends or before.lower_ in _person_nouns():
+                kinds.add("employer")  # "head of research at X", "Brian Batko of the X"
+        if prev.lower_ == "told" or (prev.lower_ == "to" and k >= 1 and doc[k - 1].lower_ == "according"):
+            kinds.add("news_source")
+        if prev.lower_ == "by" and k >= 1 and doc[k - 1].lemma_.lower() in SOURCE_BY_VERBS:
+            kinds.add("news_source")  # "provided by X", "bought by X"
+        if prev.lower_ == "on" and k >= 1 and doc[k - 1].lemma_.lower() in PLATFORM_VERBS:
+            kinds.add("platform")  # "posted on X"
+        if prev.lower_ in PLACE_PREPS:
+            kinds.add("place_context")
+    if nxt is not None:
+        if nxt.lemma_.lower() in {"report", "reveal", "publish"} and nxt.pos_ == "VERB":
+            kinds.add("news_source")
+        if nxt.text == "," and end + 1 < len(doc):
+            tail = doc[end + 1 : min(len(doc), end + 6)]
+            if tail and tail[0].lower_ in {"a", "an", "the"}:
+                for t in tail[1:]:
+                    if t.lemma_.lower() in org_nouns():
+                        kinds.add("org_noun")  # "Kosmos, a group co-founded by ..."
+                        break
+                    if t.pos_ not in {"ADJ", "NOUN", "PROPN", "ADV"} and t.text != "-":
+                        break
+        if nxt.is_lower and nxt.lemma_ in _place_nouns():
+            kinds.add("place_context")  # "Logar province"
+    head = doc[end - 1]
+    if head.dep_ in {"nsubj", "nsubjpass"} and head.head.lemma_.lower() in _speech_verbs():
+        kinds.add("speaker")
+    return kinds
+
+
+@cache
+def _person_nouns() -> frozenset[str]:
+    return frozenset(w for line in word_list("person_nouns.txt") for w in line.split())
+
+
+@cache
+def _speech_verbs() -> frozenset[str]:
+    return word_list("speech_verbs.txt")
+
+
+@cache
+def _place_nouns() -> frozenset[str]:
+    data = tomllib.loads((LEXICONS / "non_org_name_heads.toml").read_text("utf8"))
+    return frozenset(data.get("place_nouns_after", ()))
+
+
+def _occurrences(doc: Doc, words: tuple[str, ...], taken: set[int]) -> list[tuple[int, int]]:
+    """Every free occurrence of a name's token sequence (not inside another entity)."""
+    n = len(words)
+    out = []
+    for i in range(len(doc) - n + 1):
+        same = all(doc[i + j].text == words[j] for j in range(n))
+        if same and not any(k in taken for k in range(i, i + n)):
+            out.append((i, i + n))
+    return out
+
+
+def collect(doc: Doc, ents: list[Ent]) -> dict[str, Candidate]:
+    """Candidates with evidence, from the refined entities `ents` (NER's, span-repaired)."""
+    person_ends = {e.end - 1 for e in ents if e.label == "PERSON"}
+    person_words = {t.text for e in ents if e.label == "PERSON" and e.end - e.start >= 2 for t in doc[e.start : e.end]}
+    honorific_names: set[str] = set()
+    cands: dict[str, Candidate] = {}
+    for e in ents:
+        if e.label not in NAME_LABELS:
+            continue
+        text = doc[e.start : e.end].text
+        if e.start and doc[e.start - 1].text in HONORIFICS:
+            honorific_names.add(text)
+        c = cands.setdefault(text, Candidate(text))
+        c.mentions.append((e.start, e.end))
+        c.labels[e.label] += 1
+        c.kb = c.kb or e.kb
+        c.evidence["_strong"] = max(c.evidence.get("_strong", 0.0), float(e.strong and not e.kb))
+        c.evidence["_ner_org"] = c.evidence.get("_ner_org", 0.0) + (e.label == "ORG")
+    taken = {i for e in ents for i in range(e.start, e.end)}
+    # names only the patterns find: "at ICICI Securities", "told Polygraph.info"
+    for i in range(1, len(doc)):
+        if i in taken:
+            continue
+        run = name_run_after(doc, i)
+        if run is None:
+            continue
+        kinds = _context(doc, *run, person_ends)
+        text = doc[run[0] : run[1]].text
+        if kinds & {"org_noun", "employer", "news_source", "platform"} and text not in non_org_acronyms():
+            cands.setdefault(text, Candidate(text, words=tuple(t.text for t in doc[run[0] : run[1]])))
+    lower_forms = {t.lower_ for t in doc if t.is_lower}
+    for c in cands.values():
+        if not c.mentions:
+            c.mentions = _occurrences(doc, c.words, taken)
+        if c.mentions:
+            _score(doc, c, person_ends, person_words, honorific_names, lower_forms)
+    return {n: c for n, c in cands.items() if c.mentions}
+
+
+def _score(
+    doc: Doc,
+    c: Candidate,
+    person_ends: set[int],
+    person_words: set[str],
+    honorific_names: set[str],
+    lower_forms: set[str],
+) -> None:
+    ev = c.evidence
+    n = len(c.mentions)
+    toks = list(doc[c.mentions[0][0] : c.mentions[0][1]])
+    last = toks[-1].text
+    ner_org = ev.pop("_ner_org", 0.0)
+    strong = ev.pop("_strong", 0.0)
+    ev["ner_org"] = ner_org / n
+    ev["gazetteer"] = float(bool(c.kb))
+    ev["legal_form"] = float(last in LEGAL_FORMS)
+    ev["acronym_defined"] = float(strong and not ev["legal_form"])
+    ev["org_head"] = float(len(toks) > 1 and any(t.text in org_suffixes() for t in toks))
+    kinds: Counter[str] = Counter()
+    for s, e in c.mentions:
+        kinds.update(_context(doc, s, e, person_ends))
+    for kind in ("org_noun", "employer", "news_source", "platform", "speaker"):
+        ev[kind] = float(kinds[kind] > 0)
+    ev["place_context"] = kinds["place_context"] / n
+    ev["repeated"] = float(n >= 2)
+    alpha = [t for t in toks if t.is_alpha]
+    org_named = ev["gazetteer"] or ev["org_head"] or ev["legal_form"]
+    ev["person"] = float(
+        not org_named
+        and (
+            c.name in honorific_names
+            or (bool(alpha) and all(t.text in person_words for t in alpha))
+            or (len(alpha) >= 2 and alpha[0].lower_ in _first_names())
+        )
+    )
+    ev["ner_person"] = c.labels["PERSON"] / n
+    party = party_forms().get(c.name)
+    ev["party"] = float(party is not None and c.labels["NORP"] > 0)
+    if ev["party"]:
+        c.kb = c.kb or party or ""
+    ev["place"] = sum(c.labels[lab] for lab in PLACE_LABELS) / n
+    ev["norp"] = c.labels["NORP"] / n
+    ev["non_org_head"] = float(last in _non_org_head_words() and not ev["gazetteer"])
+    single = len(alpha) == 1 and len(toks) == 1
+    ev["generic"] = float(
+        (single and alpha[0].lower_ in org_nouns() | _generic_words())
+        or (len(toks) >= 2 and len(last) == 1 and last.isupper())  # "Group A"
+    )
+    ev["shouting"] = float(single and len(last) > 3 and last.isupper() and last.lower() in lower_forms)
+    ev["in_quote_only"] = float(all(_in_quote(doc, s) for s, _ in c.mentions))
+
+
+@cache
+def party_forms() -> dict[str, str]:
+    """What stories call a party's members ("Republicans", "Democrat", "Tories") -> the party:
+    derived from the gazetteer's parties ("X Party": X, Xs; "-ic": "-", "-s")."""
+    out: dict[str, str] = {}
+    for org in known_orgs():
+        if org.kind not in {"party", "political_party"}:
+            continue
+        for name in org.names:
+            if name.endswith(" Party"):
+                stem = name.removesuffix(" Party")
+                forms = {stem, stem + "s"}
+                if stem.endswith("ic"):
+                    forms |= {stem[:-2], stem[:-2] + "s"}
+                out.update(dict.fromkeys(forms, org.name))
+            elif " " not in name:
+                out[name] = org.name  # "Tories"
+    return out
+
+
+@cache
+def _generic_words() -> frozenset[str]:
+    data = tomllib.loads((LEXICONS / "non_org_name_heads.toml").read_text("utf8"))
+    return frozenset(data.get("generic_alone", ()))
