@@ -17,14 +17,14 @@ run: $(STAMP)
 	$(VENV)/bin/newsbot serve
 
 test: $(STAMP)
-	$(VENV)/bin/ruff check bot handlers tests bench
+	$(VENV)/bin/ruff check bot handlers tests bench scripts
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/newsbot eval --fast --check
 	$(VENV)/bin/python -m pytest -q $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check bot handlers tests bench
+	$(VENV)/bin/ruff check bot handlers tests bench scripts
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 

@@ -67,6 +67,7 @@ import sys
 import unicodedata
 import urllib.parse
 from collections import defaultdict
+from pathlib import Path
 
 PINS = {
     "pytickersymbols": "1.17.10",
@@ -191,9 +192,7 @@ class Filter:
             return False
         if self.wn.is_place(s):
             return True
-        if " " not in s and "-" not in s and self.wn.is_common(s, strict=not is_name):
-            return True
-        return False
+        return bool(" " not in s and "-" not in s and self.wn.is_common(s, strict=not is_name))
 
 
 # ----------------------------------------------------------------------------- sources
@@ -386,7 +385,7 @@ def build(args) -> list[dict]:
         owners[r["name"].casefold()].add(i)
         for a in r["aliases"]:
             owners[a.casefold()].add(i)
-    for i, r in enumerate(entries):
+    for r in entries:
         keep = [a for a in r["aliases"] if len(owners[a.casefold()]) == 1]
         dropped["ambiguous aliases dropped"] += len(r["aliases"]) - len(keep)
         r["aliases"] = keep
@@ -420,7 +419,7 @@ def main(argv=None) -> int:
         if path:
             pj = os.path.join(path.split("/package/")[0], "package", "package.json")
             if os.path.exists(pj):
-                have = json.load(open(pj, encoding="utf-8")).get("version")
+                have = json.loads(Path(pj).read_text(encoding="utf-8")).get("version")
                 if have != NPM_PINS[pkg] and not args.allow_other_versions:
                     sys.exit(f"{pkg}: need {NPM_PINS[pkg]}, found {have}")
     if not args.wordnet:
