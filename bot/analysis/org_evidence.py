@@ -18,7 +18,7 @@ from spacy.tokens import Doc, Token
 
 from bot.analysis.orgs_lexicons import LEGAL_FORMS, LEXICONS, known_orgs, non_org_acronyms, org_suffixes, word_list
 from bot.analysis.orgs_spans import HONORIFICS, TITLES, Ent
-from bot.analysis.people import first_name_genders
+from bot.analysis.people import first_name_genders, role_nouns, speech_verbs
 
 NAME_LABELS = frozenset({"ORG", "PERSON", "GPE", "LOC", "NORP", "FAC", "PRODUCT", "WORK_OF_ART", "EVENT"})
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
@@ -34,7 +34,7 @@ SOURCE_BY_VERBS = frozenset(
 PLATFORM_VERBS = frozenset("post tweet write share say announce publish upload stream broadcast appear".split())
 EMPLOYEE_REACH = 3  # "head of research at X": the title may sit a few words before the preposition
 NAME_CONNECTORS = frozenset({"of", "and", "&", "for", "de", "la", "du", "der", "von"})
-_QUOTE_OPEN, _QUOTE_CLOSE = "“‘", "”’"
+HEAD_KINDS = ("venue", "place", "event", "product", "program", "work")  # tables of non_org_name_heads.toml
 
 
 @dataclass
@@ -43,26 +43,41 @@ class Candidate:
 
     name: str
     mentions: list[tuple[int, int]] = field(default_factory=list)
-    labels: Counter[str] = field(default_factory=Counter)  # NER labels of its mentions
+    mention_labels: list[str] = field(default_factory=list)  # each mention's entity label ("" if none)
     evidence: dict[str, float] = field(default_factory=dict)
     kb: str = ""  # gazetteer identity
+    strong: bool = False  # the span fixes found an acronym definition or a legal form
     words: tuple[str, ...] = ()  # its tokens, to find its other mentions
+
+    @property
+    def labels(self) -> Counter[str]:
+        return Counter(self.mention_labels)
 
 
 @cache
-def non_org_heads_by_kind() -> dict[str, frozenset[str]]:
-    data = tomllib.loads((LEXICONS / "non_org_name_heads.toml").read_text("utf8"))
-    return {k: frozenset(v) for k, v in data.items() if isinstance(v, list)}
+def _name_heads() -> dict[str, list[str]]:
+    """config/lexicons/non_org_name_heads.toml: head words by kind, plus two lower-case lists."""
+    return tomllib.loads((LEXICONS / "non_org_name_heads.toml").read_text("utf8"))
 
 
 @cache
 def _non_org_head_words() -> frozenset[str]:
-    return frozenset().union(*non_org_heads_by_kind().values())
+    return frozenset(w for kind in HEAD_KINDS for w in _name_heads()[kind])
 
 
 @cache
+def _place_nouns() -> frozenset[str]:
+    return frozenset(_name_heads()["place_nouns_after"])
+
+
+@cache
+def _generic_words() -> frozenset[str]:
+    """A lone word that is a generic reference: the lexicon's list plus every organization noun."""
+    return frozenset(_name_heads()["generic_alone"]) | org_nouns()
+
+
 def org_nouns() -> frozenset[str]:
-    return frozenset(w for line in word_list("org_nouns.txt") for w in line.split())
+    return word_list("org_nouns.txt")
 
 
 @cache
@@ -142,7 +157,7 @@ def _context(doc: Doc, start: int, end: int, person_ends: set[int]) -> set[str]:
         if nxt.is_lower and nxt.lemma_ in _place_nouns():
             kinds.add("place_context")  # "Logar province"
     head = doc[end - 1]
-    if head.dep_ in {"nsubj", "nsubjpass"} and head.head.lemma_.lower() in _speech_verbs():
+    if head.dep_ in {"nsubj", "nsubjpass"} and head.head.lemma_.lower() in speech_verbs():
         kinds.add("speaker")
     return kinds
 
@@ -153,25 +168,9 @@ def _employee_before(doc: Doc, k: int, person_ends: set[int]) -> bool:
         tok = doc[j]
         if tok.is_punct:
             return False
-        if tok.lower_ in TITLES or tok.i in person_ends or tok.lower_ in _person_nouns():
+        if tok.lower_ in TITLES or tok.i in person_ends or tok.lower_ in role_nouns():
             return True
     return False
-
-
-@cache
-def _person_nouns() -> frozenset[str]:
-    return frozenset(w for line in word_list("person_nouns.txt") for w in line.split())
-
-
-@cache
-def _speech_verbs() -> frozenset[str]:
-    return word_list("speech_verbs.txt")
-
-
-@cache
-def _place_nouns() -> frozenset[str]:
-    data = tomllib.loads((LEXICONS / "non_org_name_heads.toml").read_text("utf8"))
-    return frozenset(data.get("place_nouns_after", ()))
 
 
 def _occurrences(doc: Doc, words: tuple[str, ...], taken: set[int]) -> list[tuple[int, int]]:
@@ -199,10 +198,9 @@ def collect(doc: Doc, ents: list[Ent]) -> dict[str, Candidate]:
             honorific_names.add(text)
         c = cands.setdefault(text, Candidate(text))
         c.mentions.append((e.start, e.end))
-        c.labels[e.label] += 1
+        c.mention_labels.append(e.label)
         c.kb = c.kb or e.kb
-        c.evidence["_strong"] = max(c.evidence.get("_strong", 0.0), float(e.strong and not e.kb))
-        c.evidence["_ner_org"] = c.evidence.get("_ner_org", 0.0) + (e.label == "ORG")
+        c.strong = c.strong or (e.strong and not e.kb)
     taken = {i for e in ents for i in range(e.start, e.end)}
     # names only the patterns find: "at ICICI Securities", "told Polygraph.info"
     for i in range(1, len(doc)):
@@ -219,6 +217,7 @@ def collect(doc: Doc, ents: list[Ent]) -> dict[str, Candidate]:
     for c in cands.values():
         if not c.mentions:
             c.mentions = _occurrences(doc, c.words, taken)
+            c.mention_labels = [""] * len(c.mentions)
         if c.mentions:
             _score(doc, c, person_ends, person_words, honorific_names, lower_forms)
     return {n: c for n, c in cands.items() if c.mentions}
@@ -234,14 +233,13 @@ def _score(
 ) -> None:
     ev = c.evidence
     n = len(c.mentions)
+    labels = c.labels
     toks = list(doc[c.mentions[0][0] : c.mentions[0][1]])
     last = toks[-1].text
-    ner_org = ev.pop("_ner_org", 0.0)
-    strong = ev.pop("_strong", 0.0)
-    ev["ner_org"] = ner_org / n
+    ev["ner_org"] = labels["ORG"] / n
     ev["gazetteer"] = float(bool(c.kb))
     ev["legal_form"] = float(last in LEGAL_FORMS)
-    ev["acronym_defined"] = float(strong and not ev["legal_form"])
+    ev["acronym_defined"] = float(c.strong and not ev["legal_form"])
     ev["org_head"] = float(len(toks) > 1 and any(t.text in org_suffixes() for t in toks))
     kinds: Counter[str] = Counter()
     for s, e in c.mentions:
@@ -260,17 +258,17 @@ def _score(
             or (len(alpha) >= 2 and alpha[0].lower_ in _first_names())
         )
     )
-    ev["ner_person"] = c.labels["PERSON"] / n
+    ev["ner_person"] = labels["PERSON"] / n
     party = party_forms().get(c.name)
-    ev["party"] = float(party is not None and c.labels["NORP"] > 0)
+    ev["party"] = float(party is not None and labels["NORP"] > 0)
     if ev["party"]:
         c.kb = c.kb or party or ""
-    ev["place"] = sum(c.labels[lab] for lab in PLACE_LABELS) / n
-    ev["norp"] = c.labels["NORP"] / n
+    ev["place"] = sum(labels[lab] for lab in PLACE_LABELS) / n
+    ev["norp"] = labels["NORP"] / n
     ev["non_org_head"] = float(last in _non_org_head_words() and not ev["gazetteer"])
     single = len(alpha) == 1 and len(toks) == 1
     ev["generic"] = float(
-        (single and alpha[0].lower_ in org_nouns() | _generic_words())
+        (single and alpha[0].lower_ in _generic_words())
         or (len(toks) >= 2 and len(last) == 1 and last.isupper())  # "Group A"
     )
     ev["shouting"] = float(single and len(last) > 3 and last.isupper() and last.lower() in lower_forms)
@@ -295,9 +293,3 @@ def party_forms() -> dict[str, str]:
             elif " " not in name:
                 out[name] = org.name  # "Tories"
     return out
-
-
-@cache
-def _generic_words() -> frozenset[str]:
-    data = tomllib.loads((LEXICONS / "non_org_name_heads.toml").read_text("utf8"))
-    return frozenset(data.get("generic_alone", ()))

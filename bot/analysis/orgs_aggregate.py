@@ -8,6 +8,7 @@ company's short name ("Newmont" / "Newmont Mining Corp"). Work is over distinct 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span
@@ -90,11 +91,11 @@ def _initials_cover(abbr: str, long: str) -> bool:
     return bool(initials) and initials[0] == abbr[0].upper() and all(c in letters for c in initials)
 
 
-def organizations(doc: Doc) -> list[Organization]:
-    """The doc's organizations (from its ORG entities), most salient first."""
+def organizations(doc: Doc, ents: Iterable[Span]) -> list[Organization]:
+    """The organizations named by the ORG spans `ents`, most salient first."""
     names: dict[str, _Name] = {}
     lead_end = _lead_limit(doc)
-    for ent in doc.ents:
+    for ent in ents:
         if ent.label_ != "ORG" or _boilerplate(doc, ent):
             continue
         n = names.get(ent.text)
@@ -102,7 +103,7 @@ def organizations(doc: Doc) -> list[Organization]:
             n = names[ent.text] = _Name(ent.text, first=ent.start)
         n.mentions += 1
         n.in_lead = n.in_lead or ent.start < lead_end
-        n.kb = n.kb or ent.ent_id_
+        n.kb = n.kb or ent.id_ or ent.ent_id_  # a free span carries its id; a doc entity its ent_id
     items = list(names.values())
     groups = _Groups(len(items))
     by_kb: dict[str, int] = {}

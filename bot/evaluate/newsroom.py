@@ -4,7 +4,7 @@ a newsroom reads them, scored exactly as that set's README says, `dev` and `test
 Scoring (the set's README, "Scoring"):
 
 - **Quotes**: greedy one-to-one matching, best first; a prediction matches a gold quote when their
-  token-overlap F1 (lower-case `\\w+` tokens, quote marks dropped) is at least 0.8.
+  token-overlap F1 is at least 0.8 (tokens as everywhere in `newsbot eval`: `bot.evaluate.quotes.tokens`).
 - **Speaker right**: over matched quotes; the last word of the gold speaker (case and quote marks
   folded) is one of the words of ours. A gold `null` speaker is right when we name nobody.
 - **Organizations**: ours (every organization of the analysis: the reply, the archive and
@@ -33,8 +33,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.analysis.nlp import to_analysis
+from bot.analysis.org_decision import Decision
 from bot.errors import ExtractError
 from bot.evaluate.metrics import PRF, Row, SuiteResult, Worst, f1
+from bot.evaluate.quotes import match
 from bot.extract import extract_article
 from bot.models import Analysis, Page
 from bot.slack.blocks import MAX_THEMES
@@ -57,11 +59,8 @@ def half(doc_id: str) -> str:
 
 
 # --- the README's definitions ----------------------------------------------------------
-def quote_tokens(text: str) -> Counter[str]:
-    return Counter(_WORD.findall(_MARKS.sub(" ", text).lower()))
-
-
 def token_f1(a: Counter[str], b: Counter[str]) -> float:
+    """Token-overlap F1 of two quotes' tokens (`bot.evaluate.quotes.tokens`)."""
     common = sum((a & b).values())
     total = sum(a.values()) + sum(b.values())
     return 2 * common / total if total else 0.0
@@ -69,15 +68,7 @@ def token_f1(a: Counter[str], b: Counter[str]) -> float:
 
 def match_quotes(gold: Sequence[str], pred: Sequence[str]) -> dict[int, int]:
     """Gold index -> prediction index, greedy one-to-one, best token-overlap F1 first."""
-    gt, pt = [quote_tokens(g) for g in gold], [quote_tokens(p) for p in pred]
-    pairs = [(f, i, j) for i, g in enumerate(gt) for j, p in enumerate(pt) if (f := token_f1(g, p)) >= MATCH_F1]
-    out: dict[int, int] = {}
-    used: set[int] = set()
-    for _, i, j in sorted(pairs, key=lambda x: (-x[0], x[1], x[2])):
-        if i not in out and j not in used:
-            out[i] = j
-            used.add(j)
-    return out
+    return match(gold, pred, MATCH_F1, similarity=token_f1)
 
 
 def _fold_words(text: str) -> list[str]:
@@ -158,7 +149,9 @@ class ArticleScore:
         return sum(figures) / len(figures)
 
 
-def score_article(gold: dict[str, Any], title: str, analysis: Analysis | None) -> ArticleScore:
+def score_article(
+    gold: dict[str, Any], title: str, analysis: Analysis | None, decisions: Sequence[Decision] = ()
+) -> ArticleScore:
     doc_id = gold["id"]
     out = ArticleScore(doc_id[:12], half(doc_id))
     quotes = list(analysis.quotes) if analysis else []
@@ -182,8 +175,10 @@ def score_article(gold: dict[str, Any], title: str, analysis: Analysis | None) -
     hit_gold = {i for i, g in enumerate(gorgs) if any(g & o for o in ours)}
     hit_ours = {j for j, o in enumerate(ours) if any(g & o for g in gorgs)}
     out.orgs = SetMatch(len(hit_ours), len(ours), len(hit_gold), len(gorgs))
-    out.missed += [f"org: {gold['organizations'][i]['name']}" for i in range(len(gorgs)) if i not in hit_gold]
-    out.false_hits += [f"org: {orgs[j].name}" for j in range(len(ours)) if j not in hit_ours]
+    out.missed += [
+        f"org: {explain(gold['organizations'][i]['name'], decisions)}" for i in range(len(gorgs)) if i not in hit_gold
+    ]
+    out.false_hits += [f"org: {explain(orgs[j].name, decisions)}" for j in range(len(ours)) if j not in hit_ours]
 
     labels = [t.label.lower() for t in (analysis.themes[:MAX_THEMES] if analysis else ())]
     gthemes = gold.get("themes", [])
@@ -247,13 +242,31 @@ def load(folder: Path, fast: bool) -> list[tuple[dict[str, Any], str, bytes]]:
     return out
 
 
-def analyse(ctx: EvalContext, url: str, html: bytes) -> tuple[str, Analysis | None, str | None]:
-    """Headline, analysis and failure code, as the product would get them from this page."""
+@dataclass
+class Read:
+    """What the product made of one page: headline, analysis (None on a failure code) and the
+    organization decisions, so a miss or a false hit can say why."""
+
+    title: str = ""
+    analysis: Analysis | None = None
+    failure: str | None = None
+    decisions: tuple[Decision, ...] = ()
+
+
+def analyse(ctx: EvalContext, url: str, html: bytes) -> Read:
     try:
         article = extract_article(Page(url=url, final_url=url, body=html))
     except ExtractError as exc:
-        return "", None, exc.code
-    return article.title or "", to_analysis(ctx.nlp(article.text)), None
+        return Read(failure=exc.code)
+    doc = ctx.nlp(article.text)
+    return Read(article.title or "", to_analysis(doc), None, tuple(doc._.org_decisions))
+
+
+def explain(name: str, decisions: Sequence[Decision]) -> str:
+    """ "name (kept +1.0: ner_org +1.5, ...)" when the decision step saw a candidate of that form."""
+    forms = org_forms([name])
+    why = next((d.why() for d in decisions if org_forms([d.name]) & forms), "")
+    return f"{name} ({why})" if why else name
 
 
 def run(ctx: EvalContext) -> SuiteResult:
@@ -263,10 +276,10 @@ def run(ctx: EvalContext) -> SuiteResult:
     scores: list[ArticleScore] = []
     notes: list[str] = []
     for gold, url, html in load(folder, ctx.fast):
-        title, analysis, failure = analyse(ctx, url, html)
-        if failure:
-            notes.append(f"{gold['id'][:12]}: extraction refused the page ({failure}); scored as all missed")
-        s = score_article(gold, title, analysis)
+        read = analyse(ctx, url, html)
+        if read.failure:
+            notes.append(f"{gold['id'][:12]}: extraction refused the page ({read.failure}); scored as all missed")
+        s = score_article(gold, read.title, read.analysis, read.decisions)
         totals[s.half].add(s)
         scores.append(s)
     whole = Totals()

@@ -33,7 +33,7 @@ import json
 import re
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -59,22 +59,27 @@ def tokens(text: str) -> Counter[str]:
 
 def overlap(a: str, b: str) -> float:
     """Token overlap as defined in the module docstring (0..1)."""
-    ta, tb = tokens(a), tokens(b)
-    longest = max(sum(ta.values()), sum(tb.values()))
-    return sum((ta & tb).values()) / longest if longest else 0.0
+    return max_overlap(tokens(a), tokens(b))
 
 
-def match(gold: Sequence[str], pred: Sequence[str], threshold: float = MATCH_OVERLAP) -> dict[int, int]:
-    """One-to-one gold index -> prediction index, best overlap first, at `threshold` or above."""
-    pairs = []
+def max_overlap(a: Counter[str], b: Counter[str]) -> float:
+    """Shared tokens over the longer side's count (this module's overlap)."""
+    longest = max(sum(a.values()), sum(b.values()))
+    return sum((a & b).values()) / longest if longest else 0.0
+
+
+def match(
+    gold: Sequence[str],
+    pred: Sequence[str],
+    threshold: float = MATCH_OVERLAP,
+    similarity: Callable[[Counter[str], Counter[str]], float] = max_overlap,
+) -> dict[int, int]:
+    """One-to-one gold index -> prediction index, best `similarity` first, at `threshold` or above."""
     gtok = [tokens(g) for g in gold]
+    pairs = []
     for j, p in enumerate(pred):
         tp = tokens(p)
-        for i, tg in enumerate(gtok):
-            longest = max(sum(tg.values()), sum(tp.values()))
-            score = sum((tg & tp).values()) / longest if longest else 0.0
-            if score >= threshold:
-                pairs.append((score, i, j))
+        pairs += [(score, i, j) for i, tg in enumerate(gtok) if (score := similarity(tg, tp)) >= threshold]
     out: dict[int, int] = {}
     used: set[int] = set()
     for _, i, j in sorted(pairs, key=lambda x: (-x[0], x[1], x[2])):

@@ -62,14 +62,19 @@ def test_venue_and_event_heads_are_not_organizations(nlp: Language) -> None:
         "Fans filled Harlow Stadium on Sunday for the Kestrel Cup Finals. "
         "The Dalvik Motors team won the Kestrel Cup Finals again."
     )
+    ev = evidence_of(nlp, text, "Harlow Stadium")
+    assert ev["non_org_head"] == 1.0  # "Stadium" is a venue word
     found = {o.name for o in nlp(text)._.organizations}
     assert "Harlow Stadium" not in found
     assert "Kestrel Cup Finals" not in found
+    assert "Dalvik Motors" in found  # an institutional word ("Motors") and no venue word
 
 
 def test_a_surname_of_a_named_person_is_not_an_organization(nlp: Language) -> None:
     # "Laura" is in the first-name lexicon: the full name is a person, and so is its surname
     text = "Laura Quillon runs the lab. Quillon said the results were clear, and Quillon left."
+    ev = evidence_of(nlp, text, "Quillon")
+    assert ev["person"] == 1.0 and ev["speaker"] == 1.0  # speaking does not outweigh being a person
     assert "Quillon" not in {o.name for o in nlp(text)._.organizations}
 
 

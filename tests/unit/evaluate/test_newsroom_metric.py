@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.evaluate.newsroom import half, match_quotes, org_forms, quote_tokens, score_article, speaker_right, token_f1
+from bot.analysis.org_decision import Decision
+from bot.evaluate.newsroom import half, match_quotes, org_forms, score_article, speaker_right, token_f1
+from bot.evaluate.quotes import tokens as quote_tokens
 from bot.models import Analysis, Organization, Quote, Theme
 
 
@@ -59,3 +61,16 @@ def test_one_article_scores_every_aspect() -> None:
     assert s.themes == (1, 2)
     assert s.title == (1, 1)
     assert "org: Globex" in s.missed and "org: Initech" in s.false_hits
+
+
+def test_misses_and_false_hits_say_why_the_decision_went_that_way() -> None:
+    gold = {"id": "0" * 64, "title": "", "organizations": [{"name": "Globex", "aliases": []}]}
+    orgs = (Organization("Initech"),)
+    analysis = Analysis(summary=(), quotes=(), organizations=orgs, people=(), themes=(), topics=())
+    decisions = (
+        Decision("Globex", False, -2.0, (("person", -3.0), ("ner_org", 1.5))),
+        Decision("Initech", True, 1.0, (("ner_org", 1.5),)),
+    )
+    s = score_article(gold, "", analysis, decisions)
+    assert "org: Globex (dropped -2.0: person -3.0, ner_org +1.5)" in s.missed
+    assert "org: Initech (kept +1.0: ner_org +1.5)" in s.false_hits
