@@ -51,6 +51,9 @@ Filters:
     names that happen to be rare WordNet lemmas (Airbus, Toyota, Cisco) stay.
   * Names that are a common word or a place are replaced by the longest
     acceptable alias the source gives; if there is none the entry is dropped.
+  * Single-word aliases that are a first name of config/lexicons/first_names_*.txt or a
+    person in WordNet's noun.person file (lex 18) are dropped ("Lindsay" for Lindsay
+    Corporation would swallow the surname of every Lindsay in a story).
   * Aliases that are a single common word, a place, <= 2 characters, contain
     CJK characters, or are claimed by two different entries are dropped.
   * Tickers, ISINs and team abbreviations are never used as aliases.
@@ -88,6 +91,7 @@ class WordNet:
         self.lower_lemmas: dict[str, set] = defaultdict(set)  # lemma -> {(pos, offset)}
         self.cap_lemmas_lower: set[str] = set()  # lower() of capitalised lemmas
         self.places: set[str] = set()
+        self.people: set[str] = set()  # capitalised lemmas of noun.person (lex 18): "Lindsay", "Disney"
         self.tag_cnt: dict[tuple, int] = {}
         for pos in ("noun", "verb", "adj", "adv"):
             self._read_data(pos)
@@ -122,6 +126,8 @@ class WordNet:
                         self.cap_lemmas_lower.add(w.lower())
                         if pos == "noun" and lex == 15:
                             self.places.add(w.replace("_", " "))
+                        elif pos == "noun" and lex == 18:
+                            self.people.add(w.replace("_", " "))
                 if pos == "noun":
                     self.synsets[off] = {"lex": lex, "words": words, "ptrs": ptrs, "gloss": gloss.strip()}
 
@@ -154,6 +160,9 @@ class WordNet:
     def is_place(self, name: str) -> bool:
         return name in self.places
 
+    def is_person(self, name: str) -> bool:
+        return name in self.people
+
     def ancestors(self, off: str) -> set:
         if off in self._anc:
             return self._anc[off]
@@ -181,15 +190,20 @@ def clean(s: str) -> str:
 
 
 class Filter:
-    def __init__(self, wn: WordNet | None):
+    def __init__(self, wn: WordNet | None, first_names: frozenset[str] = frozenset()):
         self.wn = wn
+        self.first_names = first_names  # lower-cased, from config/lexicons/first_names_*.txt
 
     def bad_standalone(self, s: str, is_name: bool = False) -> bool:
         """True if s, used alone as a name (is_name) or alias, is too ambiguous."""
         if len(s) < (2 if is_name else 3) or CJK.search(s):
             return True
+        if not is_name and " " not in s and s.lower() in self.first_names:
+            return True  # an alias that is a first name ("Lindsay") would swallow people's names
         if self.wn is None:
             return False
+        if not is_name and " " not in s and self.wn.is_person(s):
+            return True  # likewise a surname WordNet knows as a person
         if self.wn.is_place(s):
             return True
         return bool(" " not in s and "-" not in s and self.wn.is_common(s, strict=not is_name))
@@ -331,10 +345,22 @@ def from_wordnet(wn: WordNet):
 
 # ----------------------------------------------------------------------------- assembly
 
+LEXICONS = Path(__file__).resolve().parent.parent / "config" / "lexicons"
+
+
+def first_names() -> frozenset[str]:
+    """The project's first-name lexicons, lower-cased (several names per line, '#' comments)."""
+    words = set()
+    for gender in ("male", "female"):
+        for line in (LEXICONS / f"first_names_{gender}.txt").read_text(encoding="utf-8").splitlines():
+            words.update(line.split("#", 1)[0].lower().split())
+    return frozenset(words)
+
+
 
 def build(args) -> list[dict]:
     wn = WordNet(args.wordnet) if args.wordnet else None
-    flt = Filter(wn)
+    flt = Filter(wn, first_names())
     gens = []
     if "wordnet" not in args.skip and wn is not None:
         gens.append(from_wordnet(wn))
