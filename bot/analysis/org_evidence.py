@@ -134,8 +134,8 @@ def _context(doc: Doc, start: int, end: int, person_ends: set[int]) -> set[str]:
             kinds.add("org_noun")  # "the energy company Burisma"
         if prev.lower_ in EMPLOYER_PREPS and k >= 1 and _employee_before(doc, k, person_ends):
             kinds.add("employer")  # "head of research at X", "Brian Batko of the X"
-        if prev.lower_ == "told" or (prev.lower_ == "to" and k >= 1 and doc[k - 1].lower_ == "according"):
-            kinds.add("news_source")
+        if prev.lower_ == "told":
+            kinds.add("news_source")  # ("according to X" is said of people as often: no evidence)
         if prev.lower_ == "by" and k >= 1 and doc[k - 1].lemma_.lower() in SOURCE_BY_VERBS:
             kinds.add("news_source")  # "provided by X", "bought by X"
         if prev.lower_ == "on" and k >= 1 and doc[k - 1].lemma_.lower() in PLATFORM_VERBS:
@@ -147,7 +147,8 @@ def _context(doc: Doc, start: int, end: int, person_ends: set[int]) -> set[str]:
             kinds.add("news_source")
         if nxt.text == "," and end + 1 < len(doc):
             tail = doc[end + 1 : min(len(doc), end + 6)]
-            if tail and tail[0].lower_ in {"a", "an", "the"}:
+            # indefinite only: ", the commission said" starts a new clause as often as an apposition
+            if tail and tail[0].lower_ in {"a", "an"}:
                 for t in tail[1:]:
                     if t.lemma_.lower() in org_nouns():
                         kinds.add("org_noun")  # "Kosmos, a group co-founded by ..."

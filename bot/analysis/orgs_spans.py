@@ -116,9 +116,48 @@ def _org_like_long_form(doc: Doc, d: Definition, label_at: dict[int, Ent]) -> st
     return None
 
 
+def _ends_like_org(word: str) -> bool:
+    return word in org_suffixes() or word in LEGAL_FORMS
+
+
+GROW_TOKENS = 4  # "Honda" + "Motor Co Ltd": words a gazetteer hit may grow by on its right
+
+
+def _grow_known(doc: Doc, ents: list[Ent]) -> list[Ent]:
+    """A gazetteer hit inside a longer name is that longer name, a different organization: the
+    ruler ran first, so NER built its own entity beside ours ("Inkatha" + "Freedom Party") or left
+    the rest untagged ("Sumitomo" + "Bank", "Honda" + "Motor Co Ltd")."""
+    ents = sorted(ents, key=lambda e: e.start)
+    out: list[Ent] = []
+    for e in ents:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and prev.end == e.start
+            and (prev.kb or e.kb)
+            and {prev.label, e.label} <= {ORG, PERSON}
+            and _ends_like_org(doc[e.end - 1].text)  # "Inkatha Freedom Party", not "VOA Pentagon"
+        ):
+            out[-1] = Ent(prev.start, e.end, ORG, strong=True)
+            continue
+        if e.kb:
+            end = e.end
+            for k in range(e.end, min(len(doc), e.end + GROW_TOKENS)):
+                tok = doc[k]
+                if tok.is_sent_start or (tok.is_punct and tok.text != "&") or not tok.text[:1].isupper():
+                    break
+                if _ends_like_org(tok.text):
+                    end = k + 1
+            if end > e.end and not any(o.start < end and o.end > e.end for o in ents if o is not e):
+                e = Ent(e.start, end, ORG, strong=True)
+        out.append(e)
+    return out
+
+
 def refine(doc: Doc, ents: list[Ent]) -> list[Ent]:
     """The corrected entity list (non-overlapping, sorted)."""
     shouting = {s.start for s in doc.sents if _shouting(s)} if doc.has_annotation("SENT_START") else set()
+    ents = _grow_known(doc, ents)
 
     # 1. Legal forms: "Brewpole BV", "Russ Berrie and Co Inc" are companies whatever NER said.
     for e in ents:

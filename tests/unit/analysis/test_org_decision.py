@@ -88,3 +88,21 @@ def test_party_members_are_the_party(nlp: Language) -> None:
     text = "Republicans in the state senate blocked the bill, and Democrats walked out."
     names = {n for o in nlp(text)._.organizations for n in (o.name, *o.aliases)}
     assert {"Republican Party", "Democratic Party"} <= names
+
+
+def test_a_known_name_inside_a_longer_company_name_grows_into_it(nlp: Language) -> None:
+    # "Honda" is a gazetteer alias; the story names a different company that starts with it
+    text = "Shares of Honda Motor Co Ltd rose on Tuesday after the results."
+    names = {o.name for o in nlp(text)._.organizations}
+    assert "Honda Motor Co Ltd" in names
+    assert "Motor Co Ltd" not in names
+
+
+def test_according_to_a_person_and_a_following_clause_are_not_organization_evidence(nlp: Language) -> None:
+    text = (
+        "Laura Quillon met officials in March. According to Quillon, the commission never replied. "
+        "Quillon said she would write again."
+    )
+    ev = evidence_of(nlp, text, "Quillon")
+    assert ev["news_source"] == 0.0 and ev["org_noun"] == 0.0
+    assert "Quillon" not in {o.name for o in nlp(text)._.organizations}
