@@ -20,7 +20,7 @@ test: $(STAMP)
 	$(VENV)/bin/ruff check bot handlers tests bench scripts
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
-	$(VENV)/bin/newsbot eval --fast --check
+	$(VENV)/bin/newsbot eval --fast --check --if-found
 	$(VENV)/bin/python -m pytest -q $(PYTEST_ARGS)
 
 lint: $(STAMP)

@@ -30,10 +30,17 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--json", action="store_true", help="one JSON object per target per line")
 
     ev = sub.add_parser("eval", help="score analysis quality against the gold sets in ../shared")
-    ev.add_argument("suites", nargs="*", metavar="SUITE", help="extraction quotes ner themes seed (default: all)")
+    ev.add_argument(
+        "suites", nargs="*", metavar="SUITE", help="extraction quotes ner themes seed newsroom (default: all)"
+    )
     ev.add_argument("--json", metavar="FILE", help="also write the figures as JSON to FILE ('-' = stdout)")
     ev.add_argument("--fast", action="store_true", help="a small deterministic subset (what CI runs)")
-    ev.add_argument("--shared", metavar="DIR", help="the shared data folder (default: ../shared)")
+    ev.add_argument(
+        "--shared", metavar="DIR", help="the shared data folder (default: $NEWSBOT_EVAL_DATA, else ../shared)"
+    )
+    ev.add_argument(
+        "--if-found", action="store_true", help="without the shared data, say so in one line and exit 0 (make test)"
+    )
     ev.add_argument("--check", action="store_true", help="exit 1 if a figure falls below config/eval_floors.toml")
 
     sub.add_parser("serve", help="run the Slack bot (HTTP mode, or Socket Mode with SLACK_APP_TOKEN)")
@@ -101,6 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 fast=args.fast,
                 shared=args.shared,
                 check=args.check,
+                if_found=args.if_found,
             )
         if args.command == "serve":
             from bot.server import serve

@@ -14,12 +14,14 @@ if str(REPO_ROOT) not in sys.path:  # `tests.fakes...` imports work under plain 
 
 from tests.fakes.article_server import ArticleServer  # noqa: E402
 
-SHARED_DIR = REPO_ROOT.parent / "shared"  # read-only data shared between projects, never copied
-SHARED_ARTICLES = SHARED_DIR / "articles"
+# The tests' own small copy of shared data (the seed story and a few benchmark pages; sources and
+# licences in tests/data/SOURCES.md), laid out like ../shared so a lone clone runs every test.
+DATA_DIR = REPO_ROOT / "tests" / "data"
+SHARED_ARTICLES = DATA_DIR / "articles"
 
 
 @pytest.fixture
 async def article_server() -> AsyncIterator[ArticleServer]:
-    """A real HTTP server on 127.0.0.1 serving ../shared/articles under /files/ and test routes."""
+    """A real HTTP server on 127.0.0.1 serving tests/data/articles under /files/ and test routes."""
     async with ArticleServer(root=SHARED_ARTICLES) as server:
         yield server

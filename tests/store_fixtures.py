@@ -92,10 +92,10 @@ def database_url(request: pytest.FixtureRequest) -> str:
 
 
 # --- a small real archive --------------------------------------------------------------
-SHARED_DIR = Path(__file__).resolve().parent.parent.parent / "shared"
-SEED_HTML = SHARED_DIR / "articles" / "pharma-manufacturing.html"
-SEED_GOLD = SHARED_DIR / "articles" / "pharma-manufacturing.gold.json"
-EXTRACTION_DIR = SHARED_DIR / "eval" / "extraction"
+DATA_DIR = Path(__file__).resolve().parent / "data"  # see tests/data/SOURCES.md
+SEED_HTML = DATA_DIR / "articles" / "pharma-manufacturing.html"
+SEED_GOLD = DATA_DIR / "articles" / "pharma-manufacturing.gold.json"
+EXTRACTION_DIR = DATA_DIR / "eval" / "extraction"
 ARCHIVE_EXTRA_ARTICLES = 5  # extraction-set pages added to the seed: varied sites and subjects
 
 

@@ -19,7 +19,7 @@ from tests.conftest import REPO_ROOT
 from tests.fakes.article_server import ArticleServer
 
 NEWSBOT = REPO_ROOT / ".venv" / "bin" / "newsbot"
-GOOD_FILE = "../shared/articles/pharma-manufacturing.html"  # relative to the repo, as a user types it
+GOOD_FILE = "tests/data/articles/pharma-manufacturing.html"  # relative to the repo, as a user types it
 
 pytestmark = pytest.mark.skipif(not NEWSBOT.exists(), reason="console script not installed")
 
@@ -47,7 +47,7 @@ def error_code(obj: dict[str, Any]) -> str | None:
 
 
 async def test_mixed_targets_each_get_their_own_result(article_server: ArticleServer) -> None:
-    missing = "../shared/articles/no-such-article.html"
+    missing = "tests/data/articles/no-such-article.html"
     targets = [
         article_server.url("/status/404"),
         GOOD_FILE,

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import SHARED_DIR
+from tests.conftest import DATA_DIR
 
 
-def _eval(*args: str) -> subprocess.CompletedProcess[str]:
+def _eval(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "eval", *args], capture_output=True, text=True, timeout=600, check=False
+        [sys.executable, "-m", "bot.cli", "eval", *args],
+        capture_output=True, text=True, timeout=600, check=False, env=env,
     )
 
 
@@ -20,6 +22,20 @@ def test_missing_shared_data_is_a_clear_message(tmp_path: Path) -> None:
     proc = _eval("--shared", str(tmp_path / "nowhere"))
     assert proc.returncode == 2
     assert "shared gold data was not found" in proc.stderr and "--shared" in proc.stderr
+
+
+def test_if_found_skips_in_one_line_without_the_data(tmp_path: Path) -> None:
+    proc = _eval("--fast", "--check", "--if-found", "--shared", str(tmp_path / "nowhere"))
+    assert proc.returncode == 0
+    assert proc.stdout.strip().startswith("quality gate skipped:") and len(proc.stdout.strip().splitlines()) == 1
+
+
+def test_the_environment_variable_points_at_the_data(tmp_path: Path) -> None:
+    env = {**os.environ, "NEWSBOT_EVAL_DATA": str(tmp_path / "nowhere")}
+    missing = _eval("seed", env=env)
+    assert missing.returncode == 2 and "NEWSBOT_EVAL_DATA" in missing.stderr
+    found = _eval("seed", env={**os.environ, "NEWSBOT_EVAL_DATA": str(DATA_DIR)})
+    assert found.returncode == 0 and "== seed: 1 docs" in found.stdout
 
 
 def test_unknown_suite_is_refused() -> None:
@@ -30,7 +46,7 @@ def test_unknown_suite_is_refused() -> None:
 
 def test_seed_suite_prints_a_table_and_writes_json(tmp_path: Path) -> None:
     out = tmp_path / "eval.json"
-    proc = _eval("seed", "--shared", str(SHARED_DIR), "--json", str(out))
+    proc = _eval("seed", "--shared", str(DATA_DIR), "--json", str(out))
     assert proc.returncode == 0, proc.stderr
     assert "== seed:" in proc.stdout
     (suite,) = json.loads(out.read_text())
@@ -57,6 +73,6 @@ def test_gate_reports_floors_and_ceilings() -> None:
 
 
 def test_seed_suite_passes_its_gate() -> None:
-    proc = _eval("seed", "--shared", str(SHARED_DIR), "--check")
+    proc = _eval("seed", "--shared", str(DATA_DIR), "--check")
     assert proc.returncode == 0, proc.stderr
     assert "quality gate: every figure at or above its floor" in proc.stdout

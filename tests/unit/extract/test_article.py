@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import json
 import pickle
-from pathlib import Path
 
 import pytest
 
 from bot.errors import NotArticle, Paywalled
 from bot.extract import extract_article
 from bot.models import Page
+from tests.conftest import SHARED_ARTICLES
 
-ARTICLES = Path(__file__).resolve().parents[3].parent / "shared" / "articles"
-SEED = ARTICLES / "pharma-manufacturing.html"
-GOLD = ARTICLES / "pharma-manufacturing.gold.json"
-needs_seed = pytest.mark.skipif(not SEED.exists(), reason="../shared/articles not present")
+SEED = SHARED_ARTICLES / "pharma-manufacturing.html"
+GOLD = SHARED_ARTICLES / "pharma-manufacturing.gold.json"
 
 STORY = " ".join(
     f"Sentence number {i} of the council report explains how the budget vote went and why it matters."
@@ -27,7 +25,6 @@ def page(html: str, url: str = "https://news.example.org/2019/11/19/budget-vote"
     return Page(url=url, final_url=url, body=html.encode())
 
 
-@needs_seed
 def test_seed_article_matches_gold() -> None:
     gold = json.loads(GOLD.read_text("utf8"))
     art = extract_article(Page(url=gold["url"], final_url=gold["url"], body=SEED.read_bytes()))
