@@ -106,3 +106,19 @@ def test_according_to_a_person_and_a_following_clause_are_not_organization_evide
     ev = evidence_of(nlp, text, "Quillon")
     assert ev["news_source"] == 0.0 and ev["org_noun"] == 0.0
     assert "Quillon" not in {o.name for o in nlp(text)._.organizations}
+
+
+def test_gazetteer_marks_known_names_case_sensitively_longest_first() -> None:
+    import spacy
+
+    from bot.analysis.orgs import Gazetteer
+    from bot.analysis.orgs_lexicons import KnownOrg
+
+    nlp = spacy.blank("en")
+    gaz = Gazetteer(nlp, (KnownOrg("World Health Organization", ("WHO",)), KnownOrg("Acme", ("Acme Labs",))))
+    doc = gaz(nlp("The WHO said who knows, and Acme Labs agreed with the WHO"))
+    assert [(e.text, e.ent_id_) for e in doc.ents] == [
+        ("WHO", "World Health Organization"),
+        ("Acme Labs", "Acme"),
+        ("WHO", "World Health Organization"),  # the last token of the text
+    ]
