@@ -144,10 +144,19 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        toml_path = Path(os.environ.get("NEWSBOT_CONFIG", DEFAULT_CONFIG_FILE))
-        toml = TomlConfigSettingsSource(settings_cls, toml_file=toml_path)
-        # Earlier sources win: explicit arguments, then environment, then .env, then the file.
-        return (init_settings, env_settings, dotenv_settings, toml)
+        files = [TomlConfigSettingsSource(settings_cls, toml_file=DEFAULT_CONFIG_FILE)]
+        if user_file := os.environ.get("NEWSBOT_CONFIG"):
+            files.insert(0, TomlConfigSettingsSource(settings_cls, toml_file=user_config_file(user_file)))
+        # Earlier sources win: arguments, environment, .env, the user's file, the packaged defaults.
+        return (init_settings, env_settings, dotenv_settings, *files)
+
+
+def user_config_file(value: str) -> Path:
+    """NEWSBOT_CONFIG: a missing file is an error, not silently the defaults."""
+    path = Path(value).expanduser()
+    if not path.is_file():
+        raise ConfigError(f"NEWSBOT_CONFIG names {value!r}, which is not a file")
+    return path
 
 
 def load_settings(**overrides: Any) -> Settings:

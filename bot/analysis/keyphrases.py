@@ -25,9 +25,9 @@ from spacy.attrs import ENT_TYPE, IDX, IS_STOP, LEMMA, LENGTH, LIKE_NUM, LOWER, 
 from spacy.parts_of_speech import IDS as POS_IDS
 from spacy.tokens import Doc
 
-from bot.paths import CONFIG_DIR
+from bot.paths import LEXICONS
 
-STOP_PHRASES_FILE = CONFIG_DIR / "lexicons" / "stop_phrases.txt"
+STOP_PHRASES_FILE = LEXICONS / "stop_phrases.txt"
 
 CONTENT_POS = frozenset({"NOUN", "PROPN", "ADJ"})
 HEAD_POS = frozenset({"NOUN", "PROPN"})  # a phrase must end on a noun to read as a theme

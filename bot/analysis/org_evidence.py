@@ -16,9 +16,10 @@ from functools import cache
 
 from spacy.tokens import Doc, Token
 
-from bot.analysis.orgs_lexicons import LEGAL_FORMS, LEXICONS, known_orgs, non_org_acronyms, org_suffixes, word_list
+from bot.analysis.orgs_lexicons import LEGAL_FORMS, known_orgs, non_org_acronyms, org_suffixes, word_list
 from bot.analysis.orgs_spans import HONORIFICS, TITLES, Ent
 from bot.analysis.people import first_name_genders, role_nouns, speech_verbs
+from bot.paths import LEXICONS
 
 NAME_LABELS = frozenset({"ORG", "PERSON", "GPE", "LOC", "NORP", "FAC", "PRODUCT", "WORK_OF_ART", "EVENT"})
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})

@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from bot.paths import CONFIG_DIR
+from bot.paths import LEXICONS
 
-LEXICONS = CONFIG_DIR / "lexicons"
 # Curated entries first (hand-kept, general knowledge), then the open gazetteer built by
 # scripts/build_gazetteer.py from licensed packages (see lexicons/GAZETTEER-SOURCES.md).
 GAZETTEER_PATHS = (LEXICONS / "organizations.jsonl", LEXICONS / "organizations_open.jsonl")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from spacy.tokens import Doc, Span, Token
 
-from bot.paths import CONFIG_DIR
+from bot.paths import LEXICONS
 
 HONORIFICS = frozenset(
     "mr mr. mrs mrs. ms ms. miss dr dr. prof prof. sir dame rev rev. sen sen. rep rep. gov gov. "
@@ -26,11 +26,11 @@ PERSON_PRONOUNS = frozenset({"he", "she", "him", "her"})
 PRONOUN_GENDER = {"he": "m", "him": "m", "she": "f", "her": "f"}
 FIRST_FORMS = frozenset({"he", "she"})  # pronouns that mark an earlier co-referring mention
 HONORIFIC_GENDER = {"mr": "m", "sir": "m", "mrs": "f", "ms": "f", "miss": "f", "dame": "f"}
-SPEECH_VERBS = CONFIG_DIR / "lexicons" / "speech_verbs.txt"
-ROLE_NOUNS = CONFIG_DIR / "lexicons" / "person_nouns.txt"
-NON_PERSON_HEADS = CONFIG_DIR / "lexicons" / "non_person_heads.txt"
+SPEECH_VERBS = LEXICONS / "speech_verbs.txt"
+ROLE_NOUNS = LEXICONS / "person_nouns.txt"
+NON_PERSON_HEADS = LEXICONS / "non_person_heads.txt"
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC", "NORP", "ORG"})
-FIRST_NAMES = {g: CONFIG_DIR / "lexicons" / f"first_names_{n}.txt" for g, n in (("m", "male"), ("f", "female"))}
+FIRST_NAMES = {g: LEXICONS / f"first_names_{n}.txt" for g, n in (("m", "male"), ("f", "female"))}
 _POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
 MIN_SURNAME = 3  # shorter "surnames" (Li, Ho) are too often other words or other people
 PRONOUN_REACH = 12  # tokens after a name within which "Name said she" tells the gender

@@ -20,9 +20,9 @@ from pathlib import Path
 from spacy.tokens import Doc
 
 from bot.models import Topic
-from bot.paths import CONFIG_DIR
+from bot.paths import LEXICONS
 
-LEXICON_FILE = CONFIG_DIR / "lexicons" / "iptc_topics.toml"
+LEXICON_FILE = LEXICONS / "iptc_topics.toml"
 
 MAX_TOPICS = 3
 PHRASE_WEIGHT = 2.0  # a multiword keyword ("clinical trial") is far less ambiguous than one word

@@ -9,7 +9,7 @@ import pytest
 
 from bot.config import Settings, load_settings
 from bot.errors import ConfigError
-from bot.paths import REPO_ROOT
+from bot.paths import CONFIG_DIR, REPO_ROOT
 
 
 def _env_name(field: str) -> str:
@@ -24,6 +24,28 @@ def test_defaults_come_from_the_config_file(monkeypatch: pytest.MonkeyPatch, tmp
     monkeypatch.delenv("PORT", raising=False)
     s = load_settings()
     assert (s.max_bytes, s.port, s.default_timezone) == (1234, 4321, "Europe/Paris")
+
+
+def test_user_file_overrides_only_its_own_keys(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import tomllib
+
+    packaged = tomllib.loads((CONFIG_DIR / "newsbot.toml").read_text("utf8"))
+    cfg = tmp_path / "mine.toml"
+    cfg.write_text(f"digest_max_articles = {packaged['digest_max_articles'] + 7}\n")
+    monkeypatch.setenv("NEWSBOT_CONFIG", str(cfg))
+    monkeypatch.delenv("NEWSBOT_DIGEST_MAX_ARTICLES", raising=False)
+    monkeypatch.delenv("NEWSBOT_MAX_BYTES", raising=False)
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    s = load_settings()
+    assert s.digest_max_articles == packaged["digest_max_articles"] + 7
+    assert s.max_bytes == packaged["max_bytes"]  # everything else still from the packaged defaults
+
+
+def test_missing_user_file_is_an_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("NEWSBOT_CONFIG", str(tmp_path / "typo.toml"))
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert "typo.toml" in info.value.message
 
 
 def test_environment_overrides_the_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -61,7 +83,7 @@ def test_readme_documents_every_setting() -> None:
 def test_config_file_keys_are_settings() -> None:
     import tomllib
 
-    data = tomllib.loads((REPO_ROOT / "config" / "newsbot.toml").read_text("utf8"))
+    data = tomllib.loads((CONFIG_DIR / "newsbot.toml").read_text("utf8"))
     unknown = set(data) - set(Settings.model_fields)
     assert not unknown, f"config/newsbot.toml has keys Settings does not know: {unknown}"
 
