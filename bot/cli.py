@@ -1,4 +1,4 @@
-"""`newsbot` command line: analyze | extract | eval | serve | clock."""
+"""`newsbot` command line: analyze | extract | eval | check | migrate | serve | clock."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from bot.config import Settings, load_settings
 from bot.errors import ConfigError, ModelError, NewsbotError
 
-QUIET_LOGGERS = ("alembic.runtime.plugins",)
+QUIET_LOGGERS = ("alembic.runtime.plugins", "alembic.runtime.migration")
 URL_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 
 
@@ -43,6 +43,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     ev.add_argument("--check", action="store_true", help="exit 1 if a figure falls below config/eval_floors.toml")
 
+    ck = sub.add_parser("check", help="check the settings and the Slack app before going live (exit 1 on a problem)")
+    ck.add_argument(
+        "--fetch-url", metavar="URL", help="the page fetched to prove outbound access (default: https://example.com/)"
+    )
+    sub.add_parser("migrate", help="bring the database schema up to date (serve also does it at start-up)")
     sub.add_parser("serve", help="run the Slack bot (HTTP mode, or Socket Mode with SLACK_APP_TOKEN)")
     sub.add_parser("clock", help="run only the digest scheduler (one process per deployment)")
     return p
@@ -110,6 +115,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                 check=args.check,
                 if_found=args.if_found,
             )
+        if args.command == "check":
+            from bot.check import DEFAULT_FETCH_URL, render, run_checks
+
+            findings = asyncio.run(run_checks(settings, fetch_url=args.fetch_url or DEFAULT_FETCH_URL))
+            print(render(findings))
+            return 0 if all(f.ok for f in findings) else 1
+        if args.command == "migrate":
+            from bot.store.engine import migrate_url
+
+            print(asyncio.run(migrate_url(settings.database_url)))
+            return 0
         if args.command == "serve":
             from bot.server import serve
 

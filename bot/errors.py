@@ -113,3 +113,10 @@ class AnalysisTimeout(AnalysisError):
     """The article took too long to analyze."""
 
     code = "analysis_timeout"
+
+
+# --- storage ---------------------------------------------------------------------------
+class DatabaseUnavailable(NewsbotError):
+    """The database could not be reached (DATABASE_URL, the server, its credentials)."""
+
+    code = "database_unavailable"

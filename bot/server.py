@@ -85,7 +85,7 @@ def check_settings(settings: Settings) -> None:
         lines += [
             "",
             "Set them in the environment or in a .env file in the working directory.",
-            f"No Slack app yet? {APPS_URL} → Create New App → From a manifest → paste manifest.yml.",
+            f"No Slack app yet? {APPS_URL} → Create New App → From a manifest → paste config/manifest.yml.",
             f"Socket Mode instead of a public URL: set {APP_TOKEN_HELP}.",
             "Details: README.md, 'Running it in your workspace'.",
         ]

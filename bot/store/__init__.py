@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.store.archive import ANALYZER_VERSION, ArchiveMixin, StoredArticle
 from bot.store.digests import DigestsMixin
-from bot.store.engine import create_engine, dispose, migrate
+from bot.store.engine import create_engine, dispose, migrate, reaching
 from bot.store.jobs import JOB_LEASE, JobsMixin
 from bot.store.search import SearchMixin
 
@@ -26,7 +26,8 @@ class Store(JobsMixin, ArchiveMixin, SearchMixin, DigestsMixin):
         """Connect and migrate to head (creates ./data/ for a relative SQLite path)."""
         engine = create_engine(database_url)
         try:
-            await migrate(engine)
+            async with reaching(engine):
+                await migrate(engine)
         except BaseException:
             await dispose(engine)
             raise

@@ -24,10 +24,15 @@ from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy import event, text
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from bot.errors import DatabaseUnavailable
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 15_000  # a write waits this long for another writer before failing
@@ -84,6 +89,17 @@ def write_gate(engine: AsyncEngine) -> WriteGate | None:
     return gate
 
 
+# DATABASE_URL as platforms hand it out names no driver (Heroku still says `postgres://`);
+# Newsbot talks to each engine through one async driver, so it picks it.
+ASYNC_DRIVERS = {"postgres": "postgresql+asyncpg", "postgresql": "postgresql+asyncpg", "sqlite": "sqlite+aiosqlite"}
+
+
+def async_url(database_url: str | URL) -> URL:
+    """The URL with Newsbot's async driver when it names none (`postgres://u@h/db` → asyncpg)."""
+    url = make_url(database_url)
+    return url.set(drivername=ASYNC_DRIVERS[url.drivername]) if url.drivername in ASYNC_DRIVERS else url
+
+
 def prepare_sqlite_path(database_url: str) -> None:
     """Create the parent folder of a file-backed SQLite database (e.g. ./data/)."""
     url = make_url(database_url)
@@ -117,7 +133,7 @@ def _configure_sqlite(sync_engine: Engine) -> None:
 
 def create_engine(database_url: str) -> AsyncEngine:
     prepare_sqlite_path(database_url)
-    url = make_url(database_url)
+    url = async_url(database_url)
     if url.get_backend_name() != "sqlite":
         return create_async_engine(url, pool_pre_ping=True)
     engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
@@ -206,16 +222,65 @@ async def run_write(engine: AsyncEngine, fn: Callable[[Connection], T], *, urgen
             work.add_done_callback(lambda _: gate.release())
 
 
-def _upgrade(connection: Connection) -> None:
+def _alembic_config() -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return cfg
+
+
+def _upgrade(connection: Connection) -> None:
+    cfg = _alembic_config()
     cfg.attributes["connection"] = connection
     command.upgrade(cfg, "head")
 
 
 async def migrate(engine: AsyncEngine) -> None:
-    """Apply Alembic migrations to head on a worker thread (run_sync), off the event loop."""
+    """Apply Alembic migrations to head (every start-up, and `newsbot migrate`).
+
+    On PostgreSQL the whole upgrade holds a transaction-scoped advisory lock: processes starting
+    together take turns, and the second finds the schema already at head.
+    """
     async with write_tx(engine) as conn:
-        if conn.dialect.name == "postgresql":  # several instances may start at once
+        if conn.dialect.name == "postgresql":
             await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK_KEY})
         await conn.run_sync(_upgrade)
+
+
+async def migration_state(engine: AsyncEngine) -> tuple[str | None, str]:
+    """(the database's revision or None when never migrated, the code's head revision)."""
+    async with engine.connect() as conn:
+        current = await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    assert head is not None  # the package ships its migrations
+    return current, head
+
+
+@asynccontextmanager
+async def reaching(engine: AsyncEngine) -> AsyncIterator[None]:
+    """Turn "cannot connect" (refused, unknown host, bad credentials, no such database, timeout)
+    into one error that names the database without its password; failed queries pass through."""
+    where = engine.url.render_as_string(hide_password=True)
+    try:
+        yield
+    except (OSError, TimeoutError) as exc:
+        raise DatabaseUnavailable(f"cannot reach the database {where}: {type(exc).__name__}: {exc}") from exc
+    except DBAPIError as exc:
+        if exc.statement is not None:  # SQLAlchemy sets no statement when the connection itself failed
+            raise
+        raise DatabaseUnavailable(f"cannot reach the database {where}: {exc.orig}") from exc
+
+
+async def migrate_url(database_url: str) -> str:
+    """`newsbot migrate`: migrate the database at `database_url`; say what changed."""
+    engine = create_engine(database_url)
+    try:
+        async with reaching(engine):
+            before, head = await migration_state(engine)
+            await migrate(engine)
+            after, _ = await migration_state(engine)
+    finally:
+        await dispose(engine)
+    where = engine.url.render_as_string(hide_password=True)
+    if before == after:
+        return f"{where}: already at the latest schema ({head})"
+    return f"{where}: migrated from {before or 'empty'} to {after} (latest: {head})"

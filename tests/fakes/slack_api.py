@@ -20,9 +20,18 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
+import yaml
 from aiohttp import web
 
+from bot.paths import CONFIG_DIR
+
+
+def _manifest_scopes() -> list[str]:
+    """What installing the app from config/manifest.yml grants (the fake's default)."""
+    return list(yaml.safe_load((CONFIG_DIR / "manifest.yml").read_text("utf8"))["oauth_config"]["scopes"]["bot"])
+
 BOT_TOKEN = "xoxb-test-token"
+APP_TOKEN = "xapp-test-token"
 TEAM_ID = "T0TEST"
 BOT_USER_ID = "U0BOT"
 BOT_ID = "B0BOT"
@@ -51,6 +60,10 @@ class _Fault:
 @dataclass
 class FakeSlack:
     token: str = BOT_TOKEN
+    app_token: str = APP_TOKEN  # apps.connections.open (Socket Mode)
+    scopes: list[str] = field(default_factory=_manifest_scopes)  # sent as x-oauth-scopes, as Slack does
+    channels: dict[str, str] = field(default_factory=lambda: {"C0NEWS": "newsroom"})  # the bot is a member
+    socket_url: str = "ws://127.0.0.1:9/socket"  # what apps.connections.open hands out
     calls: list[Call] = field(default_factory=list)
     responses: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # response_url posts
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -166,7 +179,7 @@ class FakeSlack:
             headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
             body = {"ok": False, "error": "ratelimited" if fault.status == 429 else "internal_error"}
             return web.json_response(body, status=fault.status, headers=headers)
-        if token != self.token:
+        if token != (self.app_token if method == "apps.connections.open" else self.token):
             call.answered = 200
             call.args["error"] = "invalid_auth"
             await self._record(call)
@@ -179,7 +192,7 @@ class FakeSlack:
         if not answer.get("ok"):
             call.args["error"] = answer.get("error")
         await self._record(call)
-        return web.json_response(answer)
+        return web.json_response(answer, headers={"x-oauth-scopes": ",".join(self.scopes)})
 
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         channel = args.get("channel")
@@ -213,6 +226,11 @@ class FakeSlack:
         if method == "conversations.info":
             return {"ok": True, "channel": {"id": channel, "name": f"chan-{str(channel).lower()}",
                                             "is_member": True}}
+        if method == "users.conversations":
+            channels = [{"id": cid, "name": name, "is_member": True} for cid, name in self.channels.items()]
+            return {"ok": True, "channels": channels, "response_metadata": {"next_cursor": ""}}
+        if method == "apps.connections.open":
+            return {"ok": True, "url": self.socket_url}
         return {"ok": False, "error": "unknown_method"}
 
     async def _response_url(self, request: web.Request) -> web.Response:

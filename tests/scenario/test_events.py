@@ -261,7 +261,7 @@ async def test_forged_and_stale_signatures_are_refused(
 
 
 async def test_every_subscribed_event_and_subtype_gets_200(bot: Bot) -> None:
-    manifest = (REPO_ROOT / "manifest.yml").read_text()
+    manifest = (REPO_ROOT / "config" / "manifest.yml").read_text()
     section = manifest.split("bot_events:", 1)[1]
     subscribed = re.findall(r"^\s+- ([a-z_.]+)\s*$", section.split("interactivity:", 1)[0], re.M)
     assert "message.channels" in subscribed

@@ -10,6 +10,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bot.store.engine import async_url
 from bot.store.tables import metadata
 
 config = context.config
@@ -30,7 +31,7 @@ async def _run_cli() -> None:
     url = os.environ.get("DATABASE_URL") or config.get_main_option("sqlalchemy.url")
     if not url:
         raise SystemExit("set DATABASE_URL")
-    engine = create_async_engine(url)
+    engine = create_async_engine(async_url(url))
     async with engine.connect() as conn:
         await conn.run_sync(_run)
         await conn.commit()
