@@ -39,6 +39,9 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 SHUTDOWN_GRACE_SECONDS = 5
+# Socket Mode: ping Slack this often; a connection that died without a word is replaced within
+# about this long (slack_sdk's own default; Bolt's adapter would wait 10 s).
+SOCKET_PING_SECONDS = 5
 
 APPS_URL = "https://api.slack.com/apps"
 NEEDED = {
@@ -167,7 +170,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         if settings.slack_app_token:
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-            socket = AsyncSocketModeHandler(state.bolt, settings.slack_app_token)
+            socket = AsyncSocketModeHandler(state.bolt, settings.slack_app_token, ping_interval=SOCKET_PING_SECONDS)
             await socket.connect_async()
             stack.push_async_callback(socket.close_async)
             log.info("connected to Slack in Socket Mode")

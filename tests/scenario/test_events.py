@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import json
 import os
 import re
@@ -30,7 +29,8 @@ from tests.conftest import REPO_ROOT, SHARED_ARTICLES
 from tests.fakes.article_server import ArticleServer
 from tests.fakes.serve import free_port, serve_env
 from tests.fakes.signing import signed_headers
-from tests.fakes.slack_api import BOT_ID, BOT_TOKEN, BOT_USER_ID, TEAM_ID, Call, FakeSlack
+from tests.fakes.slack_api import BOT_ID, BOT_TOKEN, BOT_USER_ID, Call, FakeSlack
+from tests.fakes.slack_events import event_body, message, new_channel, new_ts, replies_in, wait_reply
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -42,30 +42,6 @@ ACK_LIMIT_SECONDS = 2.5
 GOLD = json.loads((SHARED_ARTICLES / "pharma-manufacturing.gold.json").read_text())
 GOLD_SPEAKERS = set(GOLD["speaker_titles"])
 GOLD_ORG_NAMES = [[o["name"], *o["aliases"]] for o in GOLD["organizations"]]
-_ids = itertools.count(1)
-
-
-# --- helpers ------------------------------------------------------------------------------
-def _ts() -> str:
-    return f"{int(time.time())}.{next(_ids):06d}"
-
-
-def _channel() -> str:
-    return f"C{next(_ids):08d}"
-
-
-def event_body(event: dict[str, Any], event_type: str = "event_callback") -> bytes:
-    return json.dumps({
-        "token": "legacy", "team_id": TEAM_ID, "api_app_id": "A0TEST", "type": event_type,
-        "event": event, "event_id": f"Ev{next(_ids):08d}", "event_time": int(time.time()),
-        "authorizations": [{"team_id": TEAM_ID, "user_id": BOT_USER_ID, "is_bot": True}],
-    }).encode()
-
-
-def message(channel: str, text: str, ts: str | None = None, **extra: Any) -> dict[str, Any]:
-    ts = ts or _ts()
-    return {"type": "message", "channel": channel, "user": "U0REPORTER", "text": text, "ts": ts,
-            "event_ts": ts, "channel_type": "channel", **extra}
 
 
 class Bot:
@@ -119,20 +95,6 @@ class Bot:
         raise TimeoutError("jobs still running")
 
 
-def replies_in(slack: FakeSlack, channel: str) -> list[Call]:
-    return [c for c in slack.replies() if c.args.get("channel") == channel]
-
-
-async def wait_reply(slack: FakeSlack, channel: str, count: int = 1, within: float = 60) -> list[Call]:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        found = replies_in(slack, channel)
-        if len(found) >= count:
-            return found
-        await asyncio.sleep(0.05)
-    raise TimeoutError(f"no reply in {channel}; calls: {[c.method for c in slack.calls][-10:]}")
-
-
 def reply_text(call: Call) -> str:
     """Everything a reader sees: the blocks' texts and the fallback."""
     return call.args.get("text", "") + "\n" + json.dumps(call.args.get("blocks", []), ensure_ascii=False)
@@ -175,7 +137,7 @@ async def bot(slack: FakeSlack, tmp_path_factory: pytest.TempPathFactory) -> Asy
 async def test_shared_link_gets_one_threaded_reply_naming_speakers_and_orgs(
     bot: Bot, slack: FakeSlack, web_server: ArticleServer
 ) -> None:
-    channel, url = _channel(), web_server.url(f"/files/{SEED}")
+    channel, url = new_channel(), web_server.url(f"/files/{SEED}")
     event = message(channel, f"Worth a read <{url}|pharma story> &amp; more")
     status, ack, _ = await bot.send(event_body(event))
     assert status == 200
@@ -213,7 +175,7 @@ async def test_shared_link_gets_one_threaded_reply_naming_speakers_and_orgs(
 async def test_retries_duplicates_and_unfurl_edits_reply_once(
     bot: Bot, slack: FakeSlack, web_server: ArticleServer
 ) -> None:
-    channel, url = _channel(), web_server.url(f"/files/{SEED}?copy=retry")
+    channel, url = new_channel(), web_server.url(f"/files/{SEED}?copy=retry")
     event = message(channel, f"<{url}>")
     body = event_body(event)
     statuses = [(await bot.send(body))[0]]
@@ -221,7 +183,7 @@ async def test_retries_duplicates_and_unfurl_edits_reply_once(
     statuses.append((await bot.send(event_body(event)))[0])  # a duplicate with a new event_id
     unfurled = {**event, "attachments": [{"from_url": url, "title": "Pharma"}]}
     changed = {"type": "message", "subtype": "message_changed", "channel": channel, "hidden": True,
-               "message": unfurled, "previous_message": event, "ts": _ts(), "event_ts": _ts()}
+               "message": unfurled, "previous_message": event, "ts": new_ts(), "event_ts": new_ts()}
     statuses.append((await bot.send(event_body(changed)))[0])
     assert statuses == [200, 200, 200, 200]
     await wait_reply(slack, channel)
@@ -233,9 +195,9 @@ async def test_retries_duplicates_and_unfurl_edits_reply_once(
 async def test_own_and_other_bots_messages_get_no_reply(
     bot: Bot, slack: FakeSlack, web_server: ArticleServer
 ) -> None:
-    channel, url = _channel(), web_server.url(f"/files/{SEED}?copy=bots")
+    channel, url = new_channel(), web_server.url(f"/files/{SEED}?copy=bots")
     own = message(channel, f"<{url}>", user=BOT_USER_ID, bot_id=BOT_ID)
-    own_edited = {"type": "message", "subtype": "message_changed", "channel": channel, "ts": _ts(),
+    own_edited = {"type": "message", "subtype": "message_changed", "channel": channel, "ts": new_ts(),
                   "message": message(channel, f"<{url}>", bot_id=BOT_ID, user=BOT_USER_ID)}
     other_bot = message(channel, f"<{url}>", subtype="bot_message", bot_id="B0OTHER", user=None)
     for ev in (own, own_edited, other_bot):
@@ -250,7 +212,7 @@ async def test_own_and_other_bots_messages_get_no_reply(
 async def test_forged_and_stale_signatures_are_refused(
     bot: Bot, slack: FakeSlack, web_server: ArticleServer
 ) -> None:
-    channel, url = _channel(), web_server.url(f"/files/{SEED}?copy=forged")
+    channel, url = new_channel(), web_server.url(f"/files/{SEED}?copy=forged")
     body = event_body(message(channel, f"<{url}>"))
     assert (await bot.send(body, secret="not-the-secret"))[0] == 401
     six_minutes_ago = int(time.time()) - 360
@@ -265,12 +227,12 @@ async def test_every_subscribed_event_and_subtype_gets_200(bot: Bot) -> None:
     section = manifest.split("bot_events:", 1)[1]
     subscribed = re.findall(r"^\s+- ([a-z_.]+)\s*$", section.split("interactivity:", 1)[0], re.M)
     assert "message.channels" in subscribed
-    channel = _channel()
-    events = [{"type": name.split(".")[0], "channel": channel, "user": "U1", "ts": _ts(), "text": "hi"}
+    channel = new_channel()
+    events = [{"type": name.split(".")[0], "channel": channel, "user": "U1", "ts": new_ts(), "text": "hi"}
               for name in subscribed]
     events += [message(channel, "joined", subtype=s) for s in ("channel_join", "message_deleted", "channel_topic")]
     events += [{"type": "reaction_added", "user": "U1", "reaction": "eyes",
-                "item": {"type": "message", "channel": channel, "ts": _ts()}}]
+                "item": {"type": "message", "channel": channel, "ts": new_ts()}}]
     for ev in events:
         status, _, text = await bot.send(event_body(ev))
         assert status == 200, (ev["type"], ev.get("subtype"), text)
@@ -282,7 +244,7 @@ async def test_every_subscribed_event_and_subtype_gets_200(bot: Bot) -> None:
 async def test_link_inside_a_thread_is_answered_in_that_thread(
     bot: Bot, slack: FakeSlack, web_server: ArticleServer
 ) -> None:
-    channel, parent = _channel(), _ts()
+    channel, parent = new_channel(), new_ts()
     url = web_server.url(f"/files/{SEED}?copy=thread")
     event = message(channel, "", thread_ts=parent, blocks=[{"type": "rich_text", "elements": [
         {"type": "rich_text_section", "elements": [{"type": "link", "url": url}]}]}])
@@ -298,7 +260,7 @@ async def test_same_article_again_reuses_the_analysis_and_links_the_first_thread
     html = (SHARED_ARTICLES / SEED).read_text().replace(
         GOLD["url"], "https://patientdaily.example/stories/reused")
     url = web_server.add("reused.html", html)
-    first, second = _channel(), _channel()
+    first, second = new_channel(), new_channel()
     first_event = message(first, f"<{url}>")
     assert (await bot.send(event_body(first_event)))[0] == 200
     await wait_reply(slack, first)
@@ -316,7 +278,7 @@ async def test_same_article_again_reuses_the_analysis_and_links_the_first_thread
 async def test_unreadable_page_gets_a_clear_failure_reply(
     bot: Bot, slack: FakeSlack, web_server: ArticleServer
 ) -> None:
-    channel = _channel()
+    channel = new_channel()
     assert (await bot.send(event_body(message(channel, f"<{web_server.url('/status/404')}>"))))[0] == 200
     [reply] = await wait_reply(slack, channel)
     assert "wasn't found" in reply.args["text"] and "Traceback" not in reply_text(reply)
@@ -329,7 +291,7 @@ async def test_unreadable_page_gets_a_clear_failure_reply(
 async def test_rate_limit_is_waited_out_and_the_reply_lands(
     bot: Bot, slack: FakeSlack, web_server: ArticleServer
 ) -> None:
-    channel = _channel()
+    channel = new_channel()
     slack.fail_next(1, method="chat.postMessage", status=429, retry_after=1)
     assert (await bot.send(event_body(message(channel, f"<{web_server.url(f'/files/{SEED}?copy=429')}>"))))[0] == 200
     [reply] = await wait_reply(slack, channel)
@@ -342,7 +304,7 @@ async def test_rate_limit_is_waited_out_and_the_reply_lands(
 async def test_not_in_channel_is_logged_and_the_job_fails_without_crashing(
     bot: Bot, slack: FakeSlack, web_server: ArticleServer
 ) -> None:
-    channel = _channel()
+    channel = new_channel()
     slack.fail_next(1, method="chat.postMessage", error="not_in_channel")
     url = web_server.url(f"/files/{SEED}?copy=nic")
     assert (await bot.send(event_body(message(channel, f"<{url}>"))))[0] == 200
@@ -352,7 +314,7 @@ async def test_not_in_channel_is_logged_and_the_job_fails_without_crashing(
     assert len(posts) == 1 and posts[0].args.get("error") == "not_in_channel"  # not retried
     assert (await bot.health())[0] == 200
     # and the app keeps working
-    other = _channel()
+    other = new_channel()
     assert (await bot.send(event_body(message(other, f"<{url}>"))))[0] == 200
     await wait_reply(slack, other)
 
@@ -404,7 +366,7 @@ async def test_killed_after_the_ack_and_restarted_replies_exactly_once(
 ) -> None:
     port, db = free_port(), tmp_path / "newsbot.db"
     env = serve_env(slack, db, port, SECRET, NEWSBOT_WORKERS="1", NEWSBOT_SCHEDULER="0")
-    channel, url = _channel(), web_server.url(f"/files/{SEED}?copy=kill")
+    channel, url = new_channel(), web_server.url(f"/files/{SEED}?copy=kill")
     proc = await _start_serve(env, tmp_path)
     try:
         async with aiohttp.ClientSession() as http:
