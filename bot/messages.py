@@ -53,4 +53,5 @@ def failure_text(code: str) -> str:
 
 # --- Slack wording that is not about one article -------------------------------------------
 FIRST_SHARED = "First shared {where} on {when}."
+PARTLY_READ = "A very long page: these notes cover its first {percent}% ({chars:,} characters)."
 FIRST_SHARED_HERE = "earlier"

@@ -105,6 +105,9 @@ class Analysis:
     people: tuple[Person, ...] = ()
     themes: tuple[Theme, ...] = ()
     topics: tuple[Topic, ...] = ()
+    # Set when the text was longer than the analyzer reads (bot.analysis.nlp.MAX_ANALYSIS_CHARS):
+    # how many characters from the start were analysed. None: all of it.
+    analyzed_chars: int | None = None
 
     @property
     def key_quotes(self) -> tuple[Quote, ...]:

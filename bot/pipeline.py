@@ -77,7 +77,7 @@ def _failure(exc: Exception) -> Failure:
 def _process_batch(pages: list[Page], analyze: bool) -> list[Outcome]:
     """Extract every page, then run spaCy over the extracted texts with one `nlp.pipe` call."""
     # Imported here, in the worker: the bot's own process never loads trafilatura or spaCy.
-    from bot.analysis.nlp import to_analysis
+    from bot.analysis.nlp import analyze_text, analyze_texts
     from bot.extract import extract_article
 
     outcomes: list[Outcome] = []
@@ -91,13 +91,12 @@ def _process_batch(pages: list[Page], analyze: bool) -> list[Outcome]:
     todo = [i for i, o in enumerate(outcomes) if not isinstance(o, Failure)]
     articles = [outcomes[i][0] for i in todo]  # type: ignore[index]
     try:
-        docs = list(_NLP.pipe((a.text for a in articles), batch_size=SPACY_BATCH))
-        analyses = [to_analysis(d) for d in docs]
+        analyses = analyze_texts(_NLP, [a.text for a in articles], SPACY_BATCH)
     except Exception:  # one bad document must not fail its batch-mates: redo them one by one
         analyses = []
         for a in articles:
             try:
-                analyses.append(to_analysis(_NLP(a.text)))
+                analyses.append(analyze_text(_NLP, a.text))
             except Exception as exc:
                 analyses.append(_failure(exc))  # type: ignore[arg-type]
     for i, article, analysis in zip(todo, articles, analyses, strict=True):

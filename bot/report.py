@@ -38,6 +38,7 @@ def to_json(report: Report, *, with_analysis: bool = True, with_text: bool = Fal
         ]
         out["themes"] = [{"label": t.label, "score": round(t.score, 4)} for t in (an.themes if an else ())]
         out["topics"] = [{"id": t.id, "label": t.label} for t in (an.topics if an else ())]
+        out["analyzed_chars"] = an.analyzed_chars if an else None  # set: only this much of the text was read
     f = report.failure
     out["error"] = {"code": f.code, "message": f.message} if f else None
     return out
@@ -61,6 +62,8 @@ def to_text(report: Report, *, width: int = 88) -> str:
     if an is None:
         lines += ["", *wrap(a.text[:1200] + ("…" if len(a.text) > 1200 else ""), "  ")]
         return "\n".join(lines) + "\n"
+    if an.analyzed_chars is not None:
+        lines.append(f"  (a very long page: analysed its first {an.analyzed_chars:,} of {len(a.text):,} characters)")
     if an.summary:
         lines += ["", "  Summary", *wrap(" ".join(an.summary))]
     if an.quotes:

@@ -14,6 +14,7 @@ from courlan import extract_domain
 from lxml.html import HtmlElement
 
 from bot.extract.jsonld import first_string, names
+from bot.textclean import strip_invisible
 
 # Separators sites put between a headline and their name ("Headline | Site", "Site - Headline").
 TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:·•»]\s+|\s*::\s*")
@@ -26,7 +27,7 @@ _NON_ALNUM = re.compile(r"[\W_]+")
 def clean_space(text: str | None) -> str | None:
     if text is None:
         return None
-    text = _SPACE.sub(" ", text).strip()
+    text = _SPACE.sub(" ", strip_invisible(text)).strip()
     return text or None
 
 

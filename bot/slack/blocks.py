@@ -21,6 +21,7 @@ from slack_sdk.models.blocks import (
 
 from bot import messages
 from bot.models import Analysis, Article, Failure, Quote
+from bot.textclean import strip_invisible
 
 # Slack's limits (https://api.slack.com/reference/block-kit/blocks) and our own, smaller caps.
 MAX_BLOCKS = 50
@@ -53,13 +54,20 @@ class PriorShare:
 
 # --- text helpers ------------------------------------------------------------------------
 def escape(text: str) -> str:
-    """Slack's three control characters as entities (https://api.slack.com/reference/surfaces/formatting)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Slack's three control characters as entities (https://api.slack.com/reference/surfaces/formatting),
+    and no invisible characters (a bidi override would make a title read backwards)."""
+    return strip_invisible(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+# mrkdwn has no escape for its formatting marks, so page text shows look-alikes that format
+# nothing: a quote's *word* stays a quote, not bold (one character each: lengths are unchanged).
+_INERT_MARKS = str.maketrans({"*": "∗", "_": "＿", "~": "∼", "`": "ˋ"})
 
 
 def clip(text: str, limit: int) -> str:
-    """Escape `text` and cut it to at most `limit` chars without splitting an entity or a word."""
-    text = " ".join(text.split())  # article text may carry newlines that would break mrkdwn
+    """Page text made inert (escaped, no formatting marks) and cut to at most `limit` chars
+    without splitting an entity or a word."""
+    text = " ".join(text.split()).translate(_INERT_MARKS)  # newlines would break mrkdwn too
     escaped = escape(text)
     if len(escaped) <= limit:
         return escaped
@@ -169,6 +177,14 @@ def _fallback_date(first_share: PriorShare) -> str:
     return f"{d:%b} {d.day}, {d.year}"
 
 
+def _partly_read(article: Article, analysis: Analysis) -> str:
+    """Say so when the analyzer read only the start of a very long page."""
+    if analysis.analyzed_chars is None or not article.text:
+        return ""
+    percent = max(1, min(99, round(100 * analysis.analyzed_chars / len(article.text))))
+    return messages.PARTLY_READ.format(percent=percent, chars=analysis.analyzed_chars)
+
+
 def _mrkdwn_section(text: str) -> SectionBlock:
     return SectionBlock(text=MarkdownTextObject(text=text[:SECTION_CHARS]))
 
@@ -220,6 +236,9 @@ def analysis_blocks(
         facts.append("*Themes:* " + " · ".join(themes))
     if facts:
         blocks.append(_mrkdwn_section("\n".join(facts)))
+    partly = _partly_read(article, analysis)
+    if partly:
+        blocks.append(_context(partly))
     if first_share is not None:
         blocks.append(_context(_prior(first_share)))
 
@@ -232,6 +251,8 @@ def analysis_blocks(
         lines.append("Organizations: " + ", ".join(orgs))
     if themes:
         lines.append("Themes: " + ", ".join(themes))
+    if partly:
+        lines.append(partly)
     if first_share is not None:
         lines.append(_prior(first_share))
     return _fallback(lines), _dicts(blocks)

@@ -27,6 +27,7 @@ def analysis_from_json(raw: dict[str, Any]) -> Analysis:
         people=tuple(_build(Person, p) for p in raw.get("people", ())),
         themes=tuple(_build(Theme, t) for t in raw.get("themes", ())),
         topics=tuple(_build(Topic, t) for t in raw.get("topics", ())),
+        analyzed_chars=raw.get("analyzed_chars"),
     )
 
 
