@@ -31,12 +31,16 @@ from bot.fetch import Fetcher, FetchLimits
 from bot.models import Job
 from bot.pipeline import Analyzer
 from bot.slack.client import make_client
+from bot.slack.replay import ReplayGuard
 from bot.store import Store
 from bot.worker import Worker, instance_name
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
+# Slack's event and command payloads are a few KB (a message with rich blocks, tens of KB);
+# a larger body is refused (413) while it is read, before anything parses it.
+MAX_REQUEST_BYTES = 1024 * 1024
 HEALTH_PATH = "/healthz"
 SHUTDOWN_GRACE_SECONDS = 5
 # Socket Mode: ping Slack this often; a connection that died without a word is replaced within
@@ -68,6 +72,7 @@ class State:
     bolt: AsyncApp | None = None
     started: float = field(default_factory=time.monotonic)
     ready: bool = False
+    replays: ReplayGuard = field(default_factory=ReplayGuard)
 
 
 STATE = web.AppKey("state", State)
@@ -114,9 +119,14 @@ def build_bolt(settings: Settings, client: AsyncWebClient, deps: Deps) -> AsyncA
 
 
 async def _slack_events(request: web.Request) -> web.Response:
-    bolt = request.app[STATE].bolt
+    state = request.app[STATE]
+    bolt = state.bolt
     if bolt is None:
         raise web.HTTPServiceUnavailable()
+    signature = request.headers.get("X-Slack-Signature")
+    if signature and state.replays.is_replay(signature):
+        log.warning("refused a replayed Slack request (a signature seen in the last 5 minutes)")
+        raise web.HTTPUnauthorized(text="replayed request")
     return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
 
 
@@ -197,7 +207,7 @@ async def _warm_up(state: State, deps: Deps, leftover: list[Job]) -> None:
 
 def create_app(settings: Settings) -> web.Application:
     """The aiohttp application (routes + lifecycle); tests run it with an AppRunner."""
-    app = web.Application()
+    app = web.Application(client_max_size=MAX_REQUEST_BYTES)
     app[SETTINGS] = settings
     app[STATE] = State()
     app.cleanup_ctx.append(_lifecycle)

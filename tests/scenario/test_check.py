@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import secrets_in
 from tests.fakes.article_server import ArticleServer
 from tests.fakes.serve import free_port, serve_env
 from tests.fakes.slack_api import TEAM_ID, FakeSlack
@@ -30,6 +31,7 @@ async def _newsbot(*args: str, env: dict[str, str], cwd: Path) -> tuple[int, str
         *NEWSBOT, *args, env=env, cwd=cwd, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
     )
     out, _ = await asyncio.wait_for(proc.communicate(), timeout=120)
+    assert secrets_in(out.decode()) == []  # a check names problems, never the token or secret itself
     return proc.returncode or 0, out.decode()
 
 
@@ -43,7 +45,7 @@ def _line(output: str, status: str, check: str) -> str:
 @pytest.fixture
 async def env(slack: FakeSlack, article_server: ArticleServer, tmp_path: Path) -> dict[str, str]:
     """A correct setup on a migrated SQLite file; tests break one thing each."""
-    values = serve_env(slack, tmp_path / "newsbot.db", free_port(), "secret", NEWSBOT_WORKERS="1")
+    values = serve_env(slack, tmp_path / "newsbot.db", free_port(), "check-signing-secret", NEWSBOT_WORKERS="1")
     code, out = await _newsbot("migrate", env=values, cwd=tmp_path)
     assert code == 0, out
     return values

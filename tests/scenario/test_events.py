@@ -25,7 +25,7 @@ from aiohttp import web
 
 from bot.config import load_settings
 from bot.server import create_app
-from tests.conftest import REPO_ROOT, SHARED_ARTICLES
+from tests.conftest import REPO_ROOT, SHARED_ARTICLES, secrets_in
 from tests.fakes.article_server import ArticleServer
 from tests.fakes.serve import free_port, serve_env
 from tests.fakes.signing import signed_headers
@@ -222,6 +222,27 @@ async def test_forged_and_stale_signatures_are_refused(
     assert replies_in(slack, channel) == []
 
 
+async def test_a_replayed_request_is_refused_and_answered_once(
+    bot: Bot, slack: FakeSlack, web_server: ArticleServer
+) -> None:
+    channel, url = new_channel(), web_server.url(f"/files/{SEED}?copy=replay")
+    body, now = event_body(message(channel, f"<{url}>")), int(time.time())
+    assert (await bot.send(body, timestamp=now))[0] == 200
+    assert (await bot.send(body, timestamp=now))[0] == 401  # byte for byte the same signed request
+    await wait_reply(slack, channel)
+    await bot.idle()
+    assert len(bot.jobs_in(channel)) == 1 and len(replies_in(slack, channel)) == 1
+
+
+async def test_an_oversized_body_is_refused_before_parsing(bot: Bot) -> None:
+    channel = new_channel()
+    huge = event_body(message(channel, "x" * 2_000_000))
+    status, _, _ = await bot.send(huge)
+    assert status == 413
+    assert bot.jobs_in(channel) == []
+    assert (await bot.send(event_body(message(channel, "still listening"))))[0] == 200
+
+
 async def test_every_subscribed_event_and_subtype_gets_200(bot: Bot) -> None:
     manifest = (REPO_ROOT / "config" / "manifest.yml").read_text()
     section = manifest.split("bot_events:", 1)[1]
@@ -387,6 +408,7 @@ async def test_killed_after_the_ack_and_restarted_replies_exactly_once(
             await app.idle()
             assert app.jobs_in(channel) == ["done"]  # finished, so nothing will reply again
             assert len(replies_in(slack, channel)) == 1
+            assert secrets_in((tmp_path / "serve.log").read_text()) == []  # two runs' logs: no token, no secret
     except BaseException:
         print((tmp_path / "serve.log").read_text()[-3000:])
         raise

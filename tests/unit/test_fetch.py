@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import time
 from collections.abc import AsyncIterator
@@ -11,7 +12,7 @@ import pytest
 
 from bot.config import load_settings
 from bot.errors import FetchError, FetchTimeout, FileReadError, HTTPStatusError, NotHTML, TooLarge, TooManyRedirects
-from bot.fetch import Fetcher, FetchLimits, read_local
+from bot.fetch import Fetcher, FetchLimits, StaticResolver, read_local
 from bot.fetch.content import describe, known_charset, parse_content_type, sniff
 from tests.conftest import SHARED_ARTICLES
 from tests.fakes.article_server import HTML, ArticleServer
@@ -291,3 +292,54 @@ def test_read_local_errors(tmp_path: Path) -> None:
     (tmp_path / "broken.html.gz").write_bytes(b"not gzip at all")
     with pytest.raises(FileReadError):
         read_local(str(tmp_path / "broken.html.gz"), 1000)
+
+
+# --- hostile sites (issue 13) --------------------------------------------------------------
+async def test_brotli_bomb_capped_on_decoded_size(article_server: ArticleServer, fetcher: Fetcher) -> None:
+    import brotli
+
+    bomb = brotli.compress(b"<html><body>" + b"a" * 20_000_000)  # ~20 KB on the wire, 20 MB decoded
+    url = article_server.add("brotli-bomb", bomb, headers={"Content-Encoding": "br"})
+    with pytest.raises(TooLarge):
+        await fetcher.fetch(url)
+
+
+async def test_an_endless_body_ends_at_the_size_cap(article_server: ArticleServer, fetcher: Fetcher) -> None:
+    started = time.monotonic()
+    with pytest.raises(TooLarge):
+        await fetcher.fetch(article_server.url("/big?size=100000000000&length=0"))  # 100 GB, chunked
+    assert time.monotonic() - started < fetcher.limits.total_timeout
+
+
+@pytest.mark.parametrize("status", [429, 503])
+async def test_a_site_asking_to_retry_later_is_not_waited_for(
+    article_server: ArticleServer, fetcher: Fetcher, status: int
+) -> None:
+    url = article_server.add(f"later-{status}", "busy", status=status, headers={"Retry-After": "3600"})
+    started = time.monotonic()
+    with pytest.raises(HTTPStatusError) as info:
+        await fetcher.fetch(url)
+    assert info.value.code == f"http_{status}"
+    assert time.monotonic() - started < 2  # an hour's Retry-After is the site's business, not a wait
+    assert article_server.hits[f"/pages/later-{status}"] == 1  # and no retry storm
+
+
+async def test_hostile_sites_do_not_starve_a_normal_one(article_server: ArticleServer) -> None:
+    """Several sites misbehave at once (each its own host name): the normal site's page still
+    arrives in its normal time, and each hostile one ends in its own code within the limits."""
+    hostile = {"trickle": "/trickle?every=0.5&n=100", "stall": "/slow-body?delay=30",
+               "silent": "/slow-headers?delay=30", "endless": "/big?size=100000000000&length=0"}
+    dns = StaticResolver({f"{name}.test": ["127.0.0.1"] for name in [*hostile, "normal"]})
+    limits = FetchLimits(total_timeout=4.0, read_timeout=2.0, allow_private=True, per_host_connections=2)
+    async with Fetcher(limits, resolver=dns) as fetcher:
+        port = article_server.port
+        bad = [asyncio.create_task(fetcher.fetch(f"http://{name}.test:{port}{path}"))
+               for name, path in hostile.items() for _ in range(3)]
+        await asyncio.sleep(0.2)  # all of them connected and misbehaving
+        started = time.monotonic()
+        page = await fetcher.fetch(f"http://normal.test:{port}/files/pharma-manufacturing.html")
+        normal = time.monotonic() - started
+        outcomes = await asyncio.gather(*bad, return_exceptions=True)
+    assert page.status == 200 and normal < 1.0, f"the normal site took {normal:.2f} s"
+    codes = sorted({getattr(o, "code", repr(o)) for o in outcomes})
+    assert codes == ["fetch_timeout", "too_large"], codes

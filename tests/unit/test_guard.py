@@ -8,8 +8,9 @@ from __future__ import annotations
 import ipaddress
 
 import pytest
+from aiohttp.abc import ResolveResult
 
-from bot.errors import BlockedAddress
+from bot.errors import BlockedAddress, FetchError
 from bot.fetch import AddressPolicy, Fetcher, FetchLimits, GuardedResolver, StaticResolver
 from bot.fetch.guard import is_public, parse_ip_literal
 from tests.fakes.article_server import ArticleServer
@@ -181,3 +182,50 @@ async def test_redirect_hop_to_allowed_host_is_followed() -> None:
             page = await fetcher.fetch(start)
         assert page.final_url == f"http://also.test:{second.port}/status/200"
         assert second.hits["/status/200"] == 1
+
+
+# --- more spellings of the same forbidden places (issue 13) ---------------------------------
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://2852039166/latest/meta-data/",  # 169.254.169.254, decimal
+        "http://0251.0376.0251.0376/latest/meta-data/",  # ... octal
+        "http://0xa9fea9fe/latest/meta-data/",  # ... hex
+        "http://0xa9.0xfe.0xa9.0xfe/latest/meta-data/",  # ... hex per part
+        "http://[fd00::1]/", "http://[fc12:3456::7]/",  # IPv6 unique local
+        "http://[fe80::1]/", "http://[fe80::1%25eth0]/",  # IPv6 link-local, with a zone
+        "http://news.example.com@127.0.0.1:{port}/status/200",  # the host is after the @
+        "http://news.example.com:443@127.0.0.1:{port}/status/200",
+        "http://127.0.0.1.:{port}/status/200",  # trailing dot
+        "http://localhost.:{port}/status/200",
+        "http://LOCALHOST:{port}/status/200",
+        "http://ⓛⓞⓒⓐⓛⓗⓞⓢⓣ:{port}/status/200",  # IDNA maps these letters to "localhost"
+        "http://metadata.google.internal./computeMetadata/v1/",  # a name that resolves privately
+    ],
+)
+async def test_ssrf_spellings_never_connect(article_server: ArticleServer, url: str) -> None:
+    dns = StaticResolver({"metadata.google.internal": ["169.254.169.254"], "localhost": ["127.0.0.1"]})
+    async with Fetcher(LIMITS, resolver=dns) as fetcher:
+        with pytest.raises(FetchError) as info:
+            await fetcher.fetch(url.format(port=article_server.port))
+    assert info.value.code in ("blocked_address", "invalid_url", "fetch_failed"), info.value
+    assert sum(article_server.hits.values()) == 0
+
+
+async def test_dns_rebinding_is_checked_on_every_lookup() -> None:
+    """A name that answers public first and private next (rebinding) is refused the second time:
+    the guard checks each answer it hands the connector, and the connector uses only those."""
+
+    class Rebinding(StaticResolver):
+        def __init__(self) -> None:
+            super().__init__({})
+            self.answers = iter(["93.184.216.34", "127.0.0.1"])
+
+        async def resolve(self, host: str, port: int = 0, family: int = 0) -> list[ResolveResult]:  # type: ignore[override]
+            addr = next(self.answers)
+            return [{"hostname": host, "host": addr, "port": port, "family": 2, "proto": 0, "flags": 0}]
+
+    guard = GuardedResolver(AddressPolicy(), Rebinding())
+    assert [r["host"] for r in await guard.resolve("rebind.test", 80)] == ["93.184.216.34"]
+    with pytest.raises(BlockedAddress):
+        await guard.resolve("rebind.test", 80)
