@@ -14,15 +14,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
-import aiohttp
 import yaml
-from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
 from bot.errors import DatabaseUnavailable, ModelError, NewsbotError
 from bot.paths import CONFIG_DIR
 from bot.slack.client import make_client
+from bot.slack.faults import SLACK_ERRORS, error_word
 
 APPS = "https://api.slack.com/apps → your app"
 MANIFEST = CONFIG_DIR / "manifest.yml"
@@ -87,9 +87,8 @@ def manifest_scopes() -> frozenset[str]:
 
 
 def _slack_error(exc: Exception) -> str:
-    if isinstance(exc, SlackApiError):
-        return str(exc.response.get("error") or exc.response.status_code)
-    return f"{type(exc).__name__}: {exc}"
+    """Slack's error word; for a network failure, what went wrong (the admin needs the detail)."""
+    return error_word(exc) if isinstance(exc, SlackApiError) else f"{type(exc).__name__}: {exc}"
 
 
 async def _credentials(ctx: _Context) -> None:
@@ -143,7 +142,7 @@ async def _token(ctx: _Context, client: AsyncWebClient) -> None:
             TOKEN_FIXES.get(error, "see Slack's auth.test documentation for this error"),
         )
         return
-    except (SlackClientError, aiohttp.ClientError, OSError, TimeoutError) as exc:
+    except SLACK_ERRORS as exc:
         ctx.add(
             "Slack token",
             False,
@@ -197,7 +196,7 @@ async def _channels(ctx: _Context, client: AsyncWebClient) -> None:
     try:
         async for page in await client.users_conversations(types=types, exclude_archived=True, limit=200):
             names += [f"#{c.get('name') or c.get('id')}" for c in page.get("channels", [])]
-    except (SlackClientError, aiohttp.ClientError, OSError, TimeoutError) as exc:
+    except SLACK_ERRORS as exc:
         ctx.add("channels", False, f"users.conversations answered {_slack_error(exc)}")
         return
     if not names:
@@ -221,7 +220,7 @@ async def _socket_mode(ctx: _Context) -> None:
     client = make_client(ctx.settings, token=token, retries=False)
     try:
         await client.apps_connections_open(app_token=token)
-    except (SlackClientError, aiohttp.ClientError, OSError, TimeoutError) as exc:
+    except SLACK_ERRORS as exc:
         error = _slack_error(exc)
         ctx.add(
             "Socket Mode",

@@ -124,7 +124,10 @@ async def _slack_events(request: web.Request) -> web.Response:
     if bolt is None:
         raise web.HTTPServiceUnavailable()
     signature = request.headers.get("X-Slack-Signature")
-    if signature and state.replays.is_replay(signature):
+    # Slack may resend an undelivered event as it was (marked X-Slack-Retry-Num): that passes, and
+    # the job's unique key makes it a no-op. Commands and button clicks are never resent by Slack.
+    retry = "X-Slack-Retry-Num" in request.headers
+    if signature and not retry and state.replays.is_replay(signature):
         log.warning("refused a replayed Slack request (a signature seen in the last 5 minutes)")
         raise web.HTTPUnauthorized(text="replayed request")
     return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))

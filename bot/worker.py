@@ -21,14 +21,14 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
-import aiohttp
-from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.errors import AnalysisError
 from bot.models import Analysis, Article, Failure, Job, Page, Share
 from bot.pipeline import read_target
-from bot.slack.blocks import PriorShare, analysis_blocks, failure_blocks
+from bot.slack.blocks import PriorShare, analysis_blocks, failure_blocks, short_reply
+from bot.slack.faults import SLACK_ERRORS, error_word, fault_of
+from bot.slack.pacing import ChannelPacer
 from bot.store.jobs import JOB_LEASE
 
 if TYPE_CHECKING:
@@ -38,8 +38,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 WORKING, DONE, PROBLEM = "eyes", "white_check_mark", "warning"
-# What a Web API call raises once the client's retry handlers have given up.
-SLACK_ERRORS = (SlackApiError, SlackClientError, aiohttp.ClientError, TimeoutError)
 # A job claimed this many times without finishing crashed its process each time: give up.
 MAX_ATTEMPTS = 3
 GAVE_UP = "gave_up"  # error code of a job given up after MAX_ATTEMPTS
@@ -48,10 +46,10 @@ GAVE_UP = "gave_up"  # error code of a job given up after MAX_ATTEMPTS
 # at once; this only catches ones whose process died first).
 SWEEP_SECONDS = 60.0
 QUEUED_GRACE = timedelta(minutes=1)
-# Slack errors that a retry won't fix are logged once per (channel, error) per process;
-# after that at debug level. Errors missing here (ratelimited after retries, 5xx) always warn.
-TRANSIENT_SLACK_ERRORS = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable",
-                                    "request_timeout"})
+# A reply Slack keeps refusing for transient reasons (after the client's own retries) is posted
+# again with backoff for this long, then the job goes back to the queue for a later sweep.
+REPLY_RETRY_SECONDS = 180.0
+REPLY_BACKOFF_SECONDS = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)  # then 30 s each time
 MAX_REMEMBERED_ERRORS = 10_000
 
 
@@ -96,6 +94,8 @@ class Worker:
         self._sweeper: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
         self._reported: set[tuple[str, str]] = set()  # (channel, permanent Slack error) logged once
+        self._stopped: dict[str, str] = {}  # team -> the auth error that stopped its work (until restart)
+        self._pacer = ChannelPacer()
         self.completed = 0
 
     # --- lifecycle ------------------------------------------------------------------------
@@ -182,7 +182,9 @@ class Worker:
                 return  # done already, or another worker holds it
             reply = _Reply()
             try:
-                if claimed.attempts > MAX_ATTEMPTS:
+                if claimed.share.team in self._stopped:  # its token was refused: Slack would refuse this too
+                    await self._store.finish_job(claimed.id, "failed", f"slack_{self._stopped[claimed.share.team]}")
+                elif claimed.attempts > MAX_ATTEMPTS:
                     log.error("job %s (%s): claimed %d times without finishing; giving up",
                               job.id, job.url, claimed.attempts)
                     await self._fail(claimed, reply, GAVE_UP)
@@ -226,20 +228,42 @@ class Worker:
         """Post in the thread and mark the job done at once (before the reactions, so a crash
         there can't cause a second reply); then swap :eyes: for the outcome. False if Slack refused."""
         share = job.share
-        try:
-            resp = await self._client.chat_postMessage(
-                channel=share.channel,
-                thread_ts=share.reply_thread_ts,
-                text=text,
-                blocks=blocks,
-                unfurl_links=False,
-                unfurl_media=False,
-            )
-        except SLACK_ERRORS as exc:
-            slack_error = _slack_error(exc)
-            self._log_reply_error(job, slack_error)
-            await self._store.finish_job(job.id, "failed", error_code=f"slack_{slack_error}")
+        backoff = iter(REPLY_BACKOFF_SECONDS)
+        deadline = time.monotonic() + REPLY_RETRY_SECONDS
+        while True:
+            await self._pacer.wait(share.channel)
+            try:
+                resp = await self._client.chat_postMessage(
+                    channel=share.channel,
+                    thread_ts=share.reply_thread_ts,
+                    text=text,
+                    blocks=blocks,
+                    unfurl_links=False,
+                    unfurl_media=False,
+                )
+                break
+            except SLACK_ERRORS as exc:
+                slack_error = error_word(exc)
+            fault = fault_of(slack_error)
+            if fault == "too_big" and blocks:
+                log.warning("job %s: Slack refused the reply (%s); posting a shorter one", job.id, slack_error)
+                text, blocks = short_reply(text), []
+                continue
+            wait = next(backoff, REPLY_BACKOFF_SECONDS[-1])
+            if fault == "transient" and time.monotonic() + wait < deadline:
+                log.info("job %s: Slack answered %s; posting again in %.0f s", job.id, slack_error, wait)
+                await asyncio.sleep(wait)
+                continue
             await self._react("reactions_remove", share, WORKING)
+            if fault == "transient":  # still failing after minutes: a later sweep tries again
+                log.warning("job %s: Slack kept answering %s; back to the queue", job.id, slack_error)
+                await self._store.finish_job(job.id, "queued")
+                return False
+            if fault == "auth":
+                self._stop_team(share.team, slack_error)
+            else:
+                self._log_reply_error(job, slack_error)
+            await self._store.finish_job(job.id, "failed", error_code=f"slack_{slack_error}")
             return False
         reply.ts, reply.error_code = resp.get("ts") or "", error_code
         await self._store.finish_job(job.id, status, error_code=error_code, reply_ts=reply.ts)
@@ -287,23 +311,28 @@ class Worker:
             resp = await self._client.chat_getPermalink(channel=first.channel, message_ts=first.message_ts)
             permalink = resp.get("permalink")
         except SLACK_ERRORS as exc:
-            log.info("no permalink for %s/%s: %s", first.channel, first.message_ts, _slack_error(exc))
+            log.info("no permalink for %s/%s: %s", first.channel, first.message_ts, error_word(exc))
         return PriorShare(first.channel, first.shared_at or float(first.message_ts), permalink)
 
     def _log_reply_error(self, job: Job, slack_error: str) -> None:
-        """Permanent errors (not_in_channel, channel_not_found, ...) once per channel, then debug."""
+        """Channel errors (not_in_channel, ...) once per channel, then at debug level; others always."""
         key = (job.share.channel, slack_error)
-        permanent = (  # Slack's own error words; not http_503 nor an exception name (TimeoutError)
-            slack_error.islower() and not slack_error.startswith("http_") and slack_error not in TRANSIENT_SLACK_ERRORS
-        )
-        if not permanent or key not in self._reported:
-            if permanent:
-                if len(self._reported) >= MAX_REMEMBERED_ERRORS:
-                    self._reported.clear()
-                self._reported.add(key)
+        if fault_of(slack_error) != "channel":
+            log.error("job %s: could not reply in %s: %s", job.id, job.share.channel, slack_error)
+        elif key not in self._reported:
+            if len(self._reported) >= MAX_REMEMBERED_ERRORS:
+                self._reported.clear()
+            self._reported.add(key)
             log.warning("job %s: could not reply in %s: %s", job.id, job.share.channel, slack_error)
         else:
             log.debug("job %s: could not reply in %s: %s (logged before)", job.id, job.share.channel, slack_error)
+
+    def _stop_team(self, team: str, slack_error: str) -> None:
+        """The workspace's token was refused: its queued work fails at once from now on, logged once."""
+        if team not in self._stopped:
+            self._stopped[team] = slack_error
+            log.error("Slack refused the token for workspace %s (%s): its links are no longer answered; "
+                      "reinstall the app or set a new SLACK_BOT_TOKEN, then restart", team, slack_error)
 
     async def _react(self, method: str, share: Share, name: str) -> None:
         """Progress reactions are nice to have: their errors (already_reacted, ...) are not fatal."""
@@ -311,7 +340,7 @@ class Worker:
             call: Callable[..., Awaitable[Any]] = getattr(self._client, method)
             await call(channel=share.channel, timestamp=share.message_ts, name=name)
         except SLACK_ERRORS as exc:
-            log.debug("%s %s on %s/%s: %s", method, name, share.channel, share.message_ts, _slack_error(exc))
+            log.debug("%s %s on %s/%s: %s", method, name, share.channel, share.message_ts, error_word(exc))
 
 
 class _Reply:
@@ -324,8 +353,3 @@ class _Reply:
         self.error_code: str | None = None
         self.recorded = False  # the job row says finished
 
-
-def _slack_error(exc: Exception) -> str:
-    if isinstance(exc, SlackApiError):
-        return str(exc.response.get("error") or f"http_{exc.response.status_code}")
-    return type(exc).__name__

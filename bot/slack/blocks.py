@@ -29,6 +29,7 @@ SECTION_CHARS = 3000  # a section's text
 CONTEXT_ELEMENTS = 10
 MAX_MESSAGE_CHARS = 11_000  # Slack rejects ~12k+ chars of block text with msg_blocks_too_long
 FALLBACK_CHARS = 3000  # the `text` fallback: notifications and screen readers, keep it short
+SHORT_REPLY_CHARS = 1000  # the text-only reply posted when Slack refuses the full one
 HEADLINE_CHARS = 150  # as long as a Block Kit header may be
 MAX_URL_CHARS = 2000  # longer links are shown as text only, never clipped into a wrong URL
 META_PART_CHARS = 120  # site name, author list
@@ -267,11 +268,11 @@ def failure_blocks(failure: Failure, *, url: str | None = None) -> tuple[str, li
     return _fallback([text]), _dicts(blocks)
 
 
-def _fallback(lines: list[str]) -> str:
+def _fallback(lines: list[str], limit: int = FALLBACK_CHARS) -> str:
     text = "\n".join(lines)
-    if len(text) <= FALLBACK_CHARS:
+    if len(text) <= limit:
         return text
-    cut = text[: FALLBACK_CHARS - 1]
+    cut = text[: limit - 1]
     amp = cut.rfind("&")  # never end inside an entity such as "&amp;"
     if amp != -1 and ";" not in cut[amp:]:
         cut = cut[:amp]
@@ -279,3 +280,15 @@ def _fallback(lines: list[str]) -> str:
     if lt != -1 and ">" not in cut[lt:]:
         cut = cut[:lt]
     return cut + ELLIPSIS
+
+
+def short_reply(text: str, limit: int = SHORT_REPLY_CHARS) -> str:
+    """When Slack refuses a reply for its size or blocks: the fallback's first whole lines
+    (headline with link, site and date, summary) as plain text within `limit`."""
+    lines, size = [], 0
+    for line in text.splitlines():
+        if size + len(line) + 1 > limit:
+            break
+        lines.append(line)
+        size += len(line) + 1
+    return "\n".join(lines) or _fallback(text.splitlines()[:1], limit)

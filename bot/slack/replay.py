@@ -1,9 +1,11 @@
 """Refuse a replayed Slack request: the same signature twice within Slack's 5-minute window.
 
 A signature covers the request's timestamp and body, so an exact copy is the only way to reuse
-one; Slack's own retries are new requests with their own timestamp (and `X-Slack-Retry-Num`).
-The stale-timestamp half of the defence is Bolt's signature check. One process remembers what it
-saw; across several web processes the unique job key still keeps a replay from doing anything.
+one. What a replay could repeat is a command or a button click (a "share" posts in a channel);
+Slack never resends those. It does resend undelivered events (with `X-Slack-Retry-Num`), which
+the caller lets through: an event's unique job key makes a second delivery a no-op anyway. The
+stale-timestamp half of the defence is Bolt's signature check. One process remembers what it
+saw; behind several web processes, the job key is what keeps a replayed event harmless.
 """
 
 from __future__ import annotations

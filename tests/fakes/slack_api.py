@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import random
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,9 +53,16 @@ class Call:
 class _Fault:
     method: str | None  # None: any method
     remaining: int
-    status: int = 200
+    status: int = 200  # RESET: drop the connection without an answer
     retry_after: int | None = None
     error: str | None = None
+
+
+RESET = 0
+STORM_FAULTS = (
+    _Fault(None, 1, 429, retry_after=1), _Fault(None, 1, 503), _Fault(None, 1, 500),
+    _Fault(None, 1, error="ratelimited"), _Fault(None, 1, RESET),
+)
 
 
 @dataclass
@@ -72,6 +80,9 @@ class FakeSlack:
     _runner: web.AppRunner | None = None
     port: int = 0
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _storm_until: float = 0.0
+    _storm_share: float = 0.0
+    _storm_rng: random.Random = field(default_factory=random.Random)
 
     # --- lifecycle ------------------------------------------------------------------------
     async def start(self) -> FakeSlack:
@@ -104,6 +115,14 @@ class FakeSlack:
         return f"http://127.0.0.1:{self.port}/response/{key}"
 
     # --- scripting ------------------------------------------------------------------------
+    def storm(self, seconds: float, share: float = 0.7, seed: int = 0) -> None:
+        """For `seconds` from now, answer a `share` of all calls (chosen at random, seeded) with
+        one of: 429 + Retry-After 1, 503, 500, a Slack `ratelimited` error, or a reset connection.
+        Faulted calls do nothing, so whatever a storm refused must be sent again to count."""
+        self._storm_until = time.monotonic() + seconds
+        self._storm_share = share
+        self._storm_rng = random.Random(seed)
+
     def fail_next(
         self,
         n: int = 1,
@@ -116,7 +135,8 @@ class FakeSlack:
         """Answer the next `n` calls (of `method`, or any) with an HTTP status and/or a Slack error.
 
         `status=429, retry_after=1`: rate limited; `status=503`: server error;
-        `error="not_in_channel"`: HTTP 200 with `{"ok": false, "error": ...}`.
+        `error="not_in_channel"`: HTTP 200 with `{"ok": false, "error": ...}`;
+        `status=RESET`: the connection is dropped without an answer.
         """
         self._faults.append(_Fault(method, n, status, retry_after, error))
 
@@ -154,6 +174,8 @@ class FakeSlack:
         return args
 
     def _fault_for(self, method: str) -> _Fault | None:
+        if time.monotonic() < self._storm_until and self._storm_rng.random() < self._storm_share:
+            return self._storm_rng.choice(STORM_FAULTS)
         for f in self._faults:
             if f.remaining > 0 and f.method in (None, method):
                 f.remaining -= 1
@@ -173,6 +195,12 @@ class FakeSlack:
         token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else args.get("token")
         call = Call(method, args, token, time.time())
         fault = self._fault_for(method)
+        if fault is not None and fault.status == RESET:
+            call.answered = RESET
+            await self._record(call)
+            assert request.transport is not None
+            request.transport.abort()  # the client sees its connection reset, no answer
+            raise ConnectionResetError("fake Slack reset the connection")
         if fault is not None and fault.status != 200:
             call.answered = fault.status
             await self._record(call)
