@@ -31,6 +31,8 @@ from bot.fetch import Fetcher, FetchLimits
 from bot.models import Job
 from bot.pipeline import Analyzer
 from bot.slack.client import make_client
+from bot.slack.faults import SLACK_ERRORS, error_word
+from bot.slack.identity import BotIdentity
 from bot.slack.replay import ReplayGuard
 from bot.store import Store
 from bot.worker import Worker, instance_name
@@ -102,14 +104,15 @@ def check_settings(settings: Settings) -> None:
 
 
 # --- building ---------------------------------------------------------------------------
-def build_bolt(settings: Settings, client: AsyncWebClient, deps: Deps) -> AsyncApp:
+def build_bolt(settings: Settings, client: AsyncWebClient, deps: Deps, identity: BotIdentity) -> AsyncApp:
     """The Bolt app. `process_before_response=True`: listeners (which only record jobs) finish
     before the 200 goes out, so an acked event is always durable; Bolt's fire-and-forget path
-    is never used for real work."""
+    is never used for real work. `identity` answers Bolt's "who am I" without calling Slack."""
     import handlers
 
     bolt = AsyncApp(
         client=client,
+        authorize=identity.authorize_function(),
         signing_secret=settings.slack_signing_secret or "",
         process_before_response=True,
         logger=logging.getLogger("slack_bolt"),
@@ -174,11 +177,12 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
             await deps.scheduler.start()
             stack.push_async_callback(deps.scheduler.stop)
         state = app[STATE]
-        state.deps, state.bolt = deps, build_bolt(settings, client, deps)
+        identity = BotIdentity(client)
+        state.deps, state.bolt = deps, build_bolt(settings, client, deps, identity)
         # Before we accept events: what our previous process (same host:port) left unfinished, and
         # jobs whose claim outlived the lease, are ours to take over; a sweep then runs every minute.
         leftover = await worker.pending_at_startup()
-        warm_up = asyncio.create_task(_warm_up(state, deps, leftover), name="warm-up")
+        warm_up = asyncio.create_task(_warm_up(state, deps, leftover, identity), name="warm-up")
         stack.push_async_callback(_cancel, warm_up)
         if settings.slack_app_token:
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -195,7 +199,11 @@ async def _cancel(task: asyncio.Task[None]) -> None:
     await asyncio.gather(task, return_exceptions=True)
 
 
-async def _warm_up(state: State, deps: Deps, leftover: list[Job]) -> None:
+async def _warm_up(state: State, deps: Deps, leftover: list[Job], identity: BotIdentity) -> None:
+    try:
+        await identity.load()
+    except SLACK_ERRORS as exc:  # Slack is away: the first event asks again (and is acked regardless)
+        log.warning("could not ask Slack who the bot is (%s); will ask again", error_word(exc))
     try:
         await deps.analyzer.start()
     except Exception:
