@@ -184,6 +184,15 @@ class Shares:
                 if call.args.get("thread_ts") == ts:
                     self.replied[channel] = call.at - at
 
+    def counts(self) -> dict[str, int]:
+        """Replies per sent channel (a reply counts once it is in the shared message's thread)."""
+        out: dict[str, int] = {}
+        for call in self.slack.replies():
+            channel = call.args.get("channel")
+            if channel in self.sent and call.args.get("thread_ts") == self.sent[channel][0]:
+                out[channel] = out.get(channel, 0) + 1
+        return out
+
     def failures(self) -> int:
         """Replies that say the page could not be read (the bot reacts with :warning:)."""
         return sum(1 for c in self.slack.calls_to("reactions.add", ok_only=True)

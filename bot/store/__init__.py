@@ -37,5 +37,13 @@ class Store(JobsMixin, ArchiveMixin, SearchMixin, DigestsMixin):
     def dialect(self) -> str:
         return self._engine.dialect.name
 
+    def connections(self) -> int:
+        """Connections the pool holds open (in use or idle); -1 for pools that do not count."""
+        pool = self._engine.pool
+        try:
+            return int(pool.checkedout()) + int(pool.checkedin())  # type: ignore[attr-defined]
+        except AttributeError:
+            return -1
+
     async def close(self) -> None:
         await dispose(self._engine)
