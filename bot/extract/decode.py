@@ -66,9 +66,34 @@ def _try(body: bytes, label: str | None) -> str | None:
         return None
 
 
+def _single_byte(label: str | None) -> bool:
+    """A charset that decodes any bytes at all, so "it decoded" proves nothing about it."""
+    name = normalize_charset(label)
+    return name is not None and codecs.lookup(name).name not in _MULTI_BYTE
+
+
+_MULTI_BYTE = frozenset(codecs.lookup(n).name for n in (
+    "utf-8", "utf-8-sig", "utf-16", "utf-32", "shift_jis", "euc-jp", "iso2022_jp", "gb18030", "gbk", "big5",
+    "euc-kr", "cp949",
+))
+
+
+def _is_utf8_text(body: bytes) -> bool:
+    """Valid UTF-8 with multi-byte sequences: legacy single-byte text almost never is."""
+    if body.isascii():
+        return False
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def decode_html(body: bytes, header_charset: str | None = None) -> str:
     """Decode an HTML document; always returns a string."""
     for label in (bom_charset(body), header_charset, meta_charset(body)):
+        if label is not None and _single_byte(label) and _is_utf8_text(body):
+            return body.decode("utf-8")  # a UTF-8 page whose header or template claims a legacy charset
         text = _try(body, label)
         if text is not None:
             return text.lstrip("\ufeff")

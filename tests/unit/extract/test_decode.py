@@ -35,3 +35,16 @@ def test_garbage_bytes_never_raise() -> None:
     assert isinstance(decode_html(garbage, "utf-8"), str)
     assert isinstance(decode_html(b"\x81\x8d\x8f\x90\x9d" * 50), str)
     assert decode_html(b"") == ""
+
+
+def test_utf8_bytes_beat_a_declared_single_byte_charset() -> None:
+    page = '<meta charset="iso-8859-7"><p>“Quoted,” said Zoë — café</p>'.encode()
+    assert "“Quoted,” said Zoë — café" in decode_html(page)
+    assert "Zoë" in decode_html(page, header_charset="windows-1252")
+
+
+def test_real_legacy_bytes_still_follow_their_declaration() -> None:
+    page = '<meta charset="windows-1252"><p>“Quoted,” said Zoë</p>'.encode("cp1252")  # not valid UTF-8
+    assert "“Quoted,” said Zoë" in decode_html(page)
+    greek = '<meta charset="iso-8859-7"><p>Καλημέρα</p>'.encode("iso-8859-7")
+    assert "Καλημέρα" in decode_html(greek)
