@@ -22,7 +22,6 @@ from pathlib import Path
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.analysis.model_check import check_model
 from bot.config import Settings
@@ -105,14 +104,14 @@ def check_settings(settings: Settings) -> None:
 
 
 # --- building ---------------------------------------------------------------------------
-def build_bolt(settings: Settings, client: AsyncWebClient, deps: Deps, identity: BotIdentity) -> AsyncApp:
+def build_bolt(settings: Settings, deps: Deps, identity: BotIdentity) -> AsyncApp:
     """The Bolt app. `process_before_response=True`: listeners (which only record jobs) finish
     before the 200 goes out, so an acked event is always durable; Bolt's fire-and-forget path
     is never used for real work. `identity` answers Bolt's "who am I" without calling Slack."""
     import handlers
 
     bolt = AsyncApp(
-        client=client,
+        client=make_client(settings, tokenless=True),  # its base URL and retries, for every request
         authorize=identity.authorize_function(),
         signing_secret=settings.slack_signing_secret or "",
         process_before_response=True,
@@ -189,7 +188,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
             stack.push_async_callback(deps.scheduler.stop)
         state = app[STATE]
         identity = BotIdentity(client)
-        state.deps, state.bolt = deps, build_bolt(settings, client, deps, identity)
+        state.deps, state.bolt = deps, build_bolt(settings, deps, identity)
         # Before we accept events: what our previous process (same host:port) left unfinished, and
         # jobs whose claim outlived the lease, are ours to take over; a sweep then runs every minute.
         leftover = await worker.pending_at_startup()

@@ -34,12 +34,15 @@ def retry_handlers() -> list[AsyncRetryHandler]:
     ]
 
 
-def make_client(settings: Settings, *, token: str | None = None, retries: bool = True) -> AsyncWebClient:
+def make_client(
+    settings: Settings, *, token: str | None = None, retries: bool = True, tokenless: bool = False
+) -> AsyncWebClient:
     """A client for the bot token (or `token`); `settings.slack_api_url` lets tests point it at a
-    fake. `retries=False` for `newsbot check`, which reports a failure rather than waiting it out."""
+    fake. `retries=False` for `newsbot check`, which reports a failure rather than waiting it out;
+    `tokenless` for Bolt's base client, whose per-request clients take their token from `authorize`."""
     base_url = settings.slack_api_url if settings.slack_api_url.endswith("/") else settings.slack_api_url + "/"
     return AsyncWebClient(
-        token=token or settings.slack_bot_token,
+        token=None if tokenless else token or settings.slack_bot_token,
         base_url=base_url,
         timeout=API_TIMEOUT_SECONDS,
         retry_handlers=retry_handlers() if retries else [],
