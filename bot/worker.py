@@ -28,7 +28,7 @@ from bot.models import Analysis, Article, Failure, Job, Page, Share
 from bot.pipeline import read_target
 from bot.slack.blocks import PriorShare, analysis_blocks, failure_blocks, short_reply
 from bot.slack.faults import SLACK_ERRORS, error_word, fault_of
-from bot.slack.pacing import ChannelPacer
+from bot.slack.pacing import Pacer
 from bot.store.jobs import JOB_LEASE
 
 if TYPE_CHECKING:
@@ -95,7 +95,7 @@ class Worker:
         self._ready = asyncio.Event()
         self._reported: set[tuple[str, str]] = set()  # (channel, permanent Slack error) logged once
         self._stopped: dict[str, str] = {}  # team -> the auth error that stopped its work (until restart)
-        self._pacer = ChannelPacer()
+        self._pacer = Pacer(spacing=0, jitter=0)  # thread replies: per channel only, in arrival order
         self.completed = 0
 
     # --- lifecycle ------------------------------------------------------------------------

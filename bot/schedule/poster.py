@@ -7,20 +7,18 @@ with the app's client without building or starting an APScheduler: the claim in
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import random
-import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
 
 from bot.schedule import digest as digest_mod
 from bot.schedule.slots import Clock, utc_now
+from bot.slack.faults import fault_of
+from bot.slack.pacing import Pacer
 from bot.slack.permalinks import permalink
 from bot.store.codec import analysis_from_json
 from bot.store.digests import EMPTY, FAILED, POSTED
@@ -38,50 +36,7 @@ FIRST_PERIOD = timedelta(hours=24)  # a channel's first digest covers the last d
 # this long belongs to a process that died mid-post, and may be taken back. (If that process died
 # after Slack accepted the message, the channel gets the digest twice: rarer than losing it.)
 RUN_STALE_AFTER = timedelta(minutes=5)
-NETWORK_ERROR = "network_error"
-# Slack errors a retry cannot fix: the channel, the token or the message itself is the problem.
-PERMANENT_ERRORS = frozenset({
-    "channel_not_found", "not_in_channel", "is_archived", "invalid_auth", "not_authed", "account_inactive",
-    "token_revoked", "token_expired", "missing_scope", "restricted_action", "invalid_blocks",
-    "msg_too_long", "msg_blocks_too_long", "no_text",
-})
-# Pacing: Slack allows ~1 chat.postMessage per second per channel; a workspace-wide burst of
-# hundreds of digests at 07:30 is also spread, with jitter so several processes don't align.
-PER_CHANNEL_SECONDS = 1.0
-SPACING_SECONDS = 0.1
-JITTER_SECONDS = 1.0
-
-
-class Pacer:
-    """Hands out post times: >= `per_channel` s apart per channel, >= `spacing` s apart overall."""
-
-    def __init__(
-        self,
-        *,
-        per_channel: float = PER_CHANNEL_SECONDS,
-        spacing: float = SPACING_SECONDS,
-        jitter: float = JITTER_SECONDS,
-        monotonic: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
-    ) -> None:
-        self.per_channel, self.spacing, self.jitter = per_channel, spacing, jitter
-        self._monotonic, self._sleep = monotonic, sleep
-        self._last_any = float("-inf")
-        self._last: dict[str, float] = {}
-
-    def reserve(self, channel: str) -> float:
-        """Book the next allowed instant for `channel` (monotonic seconds); no waiting here."""
-        last = self._last.get(channel, float("-inf"))
-        at = max(self._monotonic(), self._last_any + self.spacing, last + self.per_channel)
-        at += random.uniform(0, self.jitter) if self.jitter else 0.0
-        self._last_any = max(self._last_any, at)
-        self._last[channel] = at
-        return at
-
-    async def wait(self, channel: str) -> None:
-        delay = self.reserve(channel) - self._monotonic()
-        if delay > 0:
-            await self._sleep(delay)
+NETWORK_ERROR = "NetworkError"  # not a Slack error word: fault_of() counts it as transient
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +53,7 @@ class Outcome:
     @property
     def retryable(self) -> bool:
         """A failure another attempt may fix (outage, rate limit), not one it can't (no access)."""
-        return self.status == "failed" and self.error not in PERMANENT_ERRORS
+        return self.status == "failed" and fault_of(self.error or "") == "transient"
 
 
 class DigestPoster:

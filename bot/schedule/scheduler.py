@@ -21,8 +21,9 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.schedule.poster import RUN_STALE_AFTER, DigestPoster, Outcome, Pacer
+from bot.schedule.poster import RUN_STALE_AFTER, DigestPoster, Outcome
 from bot.schedule.slots import Clock, Slot, catch_up, latest_fire, local_date, utc_now
+from bot.slack.pacing import Pacer
 from bot.store.digests import FAILED, RUNNING, SKIPPED, Subscription
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["DigestScheduler", "Outcome", "Pacer", "slot_of"]  # Outcome, Pacer: from poster
+__all__ = ["DigestScheduler", "Outcome", "Pacer", "slot_of"]  # Outcome: from poster; Pacer: bot.slack.pacing
 
 RETENTION_SECONDS = 3600  # retention is in days: an hourly sweep is plenty
 SYNC_SECONDS = 30  # how soon a subscription made elsewhere gets its job in this process

@@ -1,27 +1,49 @@
-"""Posts to one channel at most once per interval: Slack allows about one message per second per
-channel and answers a burst with 429s; pacing here spends that second waiting instead of failing."""
+"""Posts to Slack paced: Slack allows about one chat.postMessage per second per channel and
+answers a burst with 429s; waiting here spends that second instead of failing. One pacer serves
+a process's thread replies (the worker) and its digests (the scheduler's poster)."""
 
 from __future__ import annotations
 
 import asyncio
+import random
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
-POST_INTERVAL_SECONDS = 1.0
-MAX_CHANNELS = 10_000  # remembered channels; older entries are in the past and safe to forget
+# A workspace-wide burst (hundreds of digests at 07:30) is also spread, with jitter so several
+# processes don't align.
+PER_CHANNEL_SECONDS = 1.0
+SPACING_SECONDS = 0.1
+JITTER_SECONDS = 1.0
 
 
-class ChannelPacer:
-    def __init__(self, interval: float = POST_INTERVAL_SECONDS, clock: Callable[[], float] = time.monotonic) -> None:
-        self.interval, self.clock = interval, clock
-        self._next: dict[str, float] = {}  # channel -> earliest time of its next post
+class Pacer:
+    """Hands out post times: >= `per_channel` s apart per channel, >= `spacing` s apart overall."""
+
+    def __init__(
+        self,
+        *,
+        per_channel: float = PER_CHANNEL_SECONDS,
+        spacing: float = SPACING_SECONDS,
+        jitter: float = JITTER_SECONDS,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    ) -> None:
+        self.per_channel, self.spacing, self.jitter = per_channel, spacing, jitter
+        self._monotonic, self._sleep = monotonic, sleep
+        self._last_any = float("-inf")
+        self._last: dict[str, float] = {}
+
+    def reserve(self, channel: str) -> float:
+        """Book the next allowed instant for `channel` (monotonic seconds); no waiting here."""
+        last = self._last.get(channel, float("-inf"))
+        at = max(self._monotonic(), self._last_any + self.spacing, last + self.per_channel)
+        at += random.uniform(0, self.jitter) if self.jitter else 0.0
+        self._last_any = max(self._last_any, at)
+        self._last[channel] = at
+        return at
 
     async def wait(self, channel: str) -> None:
-        """Take the channel's next turn and sleep until it comes."""
-        now = self.clock()
-        if len(self._next) >= MAX_CHANNELS:
-            self._next = {c: t for c, t in self._next.items() if t > now}
-        turn = max(now, self._next.get(channel, now))
-        self._next[channel] = turn + self.interval
-        if turn > now:
-            await asyncio.sleep(turn - now)
+        delay = self.reserve(channel) - self._monotonic()
+        if delay > 0:
+            await self._sleep(delay)

@@ -59,6 +59,7 @@ class _Fault:
 
 
 RESET = 0
+ACCEPTED_RESET = 1  # the call takes effect, then the connection drops before the answer
 STORM_FAULTS = (
     _Fault(None, 1, 429, retry_after=1), _Fault(None, 1, 503), _Fault(None, 1, 500),
     _Fault(None, 1, error="ratelimited"), _Fault(None, 1, RESET),
@@ -73,6 +74,7 @@ class FakeSlack:
     channels: dict[str, str] = field(default_factory=lambda: {"C0NEWS": "newsroom"})  # the bot is a member
     socket_url: str = "ws://127.0.0.1:9/socket"  # what apps.connections.open hands out
     calls: list[Call] = field(default_factory=list)
+    messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel -> posted messages
     responses: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # response_url posts
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     _faults: list[_Fault] = field(default_factory=list)
@@ -195,6 +197,12 @@ class FakeSlack:
         token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else args.get("token")
         call = Call(method, args, token, time.time())
         fault = self._fault_for(method)
+        if fault is not None and fault.status == ACCEPTED_RESET and token == self.token:
+            self._answer(method, args)  # it happened ...
+            await self._record(call)  # ... and counts as accepted (answered stays 200)
+            assert request.transport is not None
+            request.transport.abort()  # ... but the client never hears of it
+            return web.Response(status=204)
         if fault is not None and fault.status == RESET:
             call.answered = RESET
             await self._record(call)
@@ -236,7 +244,17 @@ class FakeSlack:
             message = {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID, "text": args.get("text"),
                        "ts": ts, "thread_ts": args.get("thread_ts")}
             key = "message_ts" if method == "chat.postEphemeral" else "ts"
+            if method == "chat.postMessage":
+                metadata = args.get("metadata")
+                message["metadata"] = json.loads(metadata) if isinstance(metadata, str) else metadata
+                self.messages.setdefault(str(channel), []).append(message)
             return {"ok": True, "channel": channel, key: ts, "message": message}
+        if method == "conversations.replies":
+            thread = [m for m in self.messages.get(str(channel), []) if args.get("ts") in (m["ts"], m["thread_ts"])]
+            keep_metadata = str(args.get("include_all_metadata")).lower() in ("1", "true")
+            return {"ok": True, "has_more": False,
+                    "messages": [m if keep_metadata else {k: v for k, v in m.items() if k != "metadata"}
+                                 for m in thread]}
         if method in ("reactions.add", "reactions.remove"):
             if not (channel and args.get("timestamp") and args.get("name")):
                 return {"ok": False, "error": "invalid_arguments"}
