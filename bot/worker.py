@@ -51,6 +51,9 @@ QUEUED_GRACE = timedelta(minutes=1)
 REPLY_RETRY_SECONDS = 180.0
 REPLY_BACKOFF_SECONDS = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)  # then 30 s each time
 MAX_REMEMBERED_ERRORS = 10_000
+# Slack message metadata on every reply, carrying its job id: after a crash or a lost answer the
+# worker looks in the thread for it before posting again (conversations.replies).
+REPLY_EVENT = "newsbot_reply"
 
 
 def instance_name(port: int) -> str:
@@ -230,7 +233,11 @@ class Worker:
         share = job.share
         backoff = iter(REPLY_BACKOFF_SECONDS)
         deadline = time.monotonic() + REPLY_RETRY_SECONDS
+        look_first = job.attempts > 1  # an earlier run may have posted before it died
         while True:
+            if look_first and (ts := await self._reply_in_thread(job)) is not None:
+                log.info("job %s: our reply is already in the thread; not posting it again", job.id)
+                break
             await self._pacer.wait(share.channel)
             try:
                 resp = await self._client.chat_postMessage(
@@ -240,10 +247,13 @@ class Worker:
                     blocks=blocks,
                     unfurl_links=False,
                     unfurl_media=False,
+                    metadata={"event_type": REPLY_EVENT, "event_payload": {"job_id": str(job.id)}},
                 )
+                ts = resp.get("ts") or ""
                 break
             except SLACK_ERRORS as exc:
                 slack_error = error_word(exc)
+            look_first = True  # Slack may have taken the post and lost only its answer
             fault = fault_of(slack_error)
             if fault == "too_big" and blocks:
                 log.warning("job %s: Slack refused the reply (%s); posting a shorter one", job.id, slack_error)
@@ -265,12 +275,30 @@ class Worker:
                 self._log_reply_error(job, slack_error)
             await self._store.finish_job(job.id, "failed", error_code=f"slack_{slack_error}")
             return False
-        reply.ts, reply.error_code = resp.get("ts") or "", error_code
+        reply.ts, reply.error_code = ts, error_code
         await self._store.finish_job(job.id, status, error_code=error_code, reply_ts=reply.ts)
         reply.recorded = True
         await self._react("reactions_remove", share, WORKING)
         await self._react("reactions_add", share, PROBLEM if error_code else DONE)
         return True
+
+    async def _reply_in_thread(self, job: Job) -> str | None:
+        """The ts of our reply to `job` if Slack already shows it in the thread (found by the job
+        id in its message metadata); None when it isn't there or Slack can't say."""
+        share = job.share
+        try:
+            resp = await self._client.conversations_replies(
+                channel=share.channel, ts=share.reply_thread_ts, include_all_metadata=True, limit=200
+            )
+        except SLACK_ERRORS as exc:  # can't tell: post (a rare double beats a lost reply)
+            log.info("job %s: could not look in the thread: %s", job.id, error_word(exc))
+            return None
+        for message in resp.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if metadata.get("event_type") == REPLY_EVENT and payload.get("job_id") == str(job.id):
+                return str(message.get("ts") or "")
+        return None
 
     async def _fail(self, job: Job, reply: _Reply, code: str) -> None:
         """Best effort after an unexpected error: a short failure reply (unless the reply went

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
@@ -19,16 +18,18 @@ from bot.config import Settings
 
 # 429: wait Retry-After, a few times (a burst of replies in one channel can hit ~1 msg/s).
 RATE_LIMIT_RETRIES = 5
-# 5xx and dropped connections: 0.5 s, 1 s, 2 s backoff; then the job is marked failed.
+# 5xx: 0.5 s, 1 s, 2 s backoff; then the worker's own backoff (bot/worker.py) takes over.
 TRANSIENT_RETRIES = 3
 BACKOFF_FACTOR = 0.5
 API_TIMEOUT_SECONDS = 30
 
 
 def retry_handlers() -> list[AsyncRetryHandler]:
+    """429 and 5xx mean Slack did not act, so the call is safely repeated. A dropped connection
+    may have carried a post Slack accepted: repeating it blindly would double a reply, so those
+    errors reach the caller (the worker looks in the thread before posting again)."""
     backoff = BackoffRetryIntervalCalculator(backoff_factor=BACKOFF_FACTOR)
     return [
-        AsyncConnectionErrorRetryHandler(max_retry_count=TRANSIENT_RETRIES, interval_calculator=backoff),
         AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
         AsyncServerErrorRetryHandler(max_retry_count=TRANSIENT_RETRIES, interval_calculator=backoff),
     ]

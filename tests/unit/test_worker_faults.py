@@ -12,7 +12,7 @@ import logging
 import pytest
 
 import bot.worker as worker_module
-from tests.fakes.slack_api import RESET, TEAM_ID
+from tests.fakes.slack_api import ACCEPTED_RESET, RESET, TEAM_ID
 from tests.unit.test_worker import World, world
 
 __all__ = ["world"]  # the fixture, imported for this module's tests
@@ -134,3 +134,32 @@ async def test_posts_to_one_channel_are_paced(world: World) -> None:
     assert len(times) == 3
     assert all(b - a >= 0.9 for a, b in itertools.pairwise(times))  # about one per second
 
+
+
+async def test_a_post_slack_took_but_whose_answer_was_lost_is_not_posted_again(world: World) -> None:
+    job = await world.job()
+    world.slack.fail_next(1, method="chat.postMessage", status=ACCEPTED_RESET)
+    worker = world.worker()
+    worker.submit(job)
+    await worker.join()
+    await worker.close()
+    assert len(world.replies(job)) == 1  # found in the thread by its metadata, not posted twice
+    assert world.slack.calls_to("conversations.replies", ok_only=True)
+    row = await world.store.get_job(job.id)
+    assert row is not None and row.status == "done"
+
+
+async def test_a_restarted_job_whose_reply_is_out_does_not_post_again(world: World) -> None:
+    job = await world.job()
+    first = world.worker()
+    first.submit(job)
+    await first.join()
+    await first.close()
+    await world.store.finish_job(job.id, "queued")  # as if the process died before recording "done"
+    second = world.worker(instance="newsroom-9:3000")
+    second.submit(job)
+    await second.join()
+    await second.close()
+    assert len(world.replies(job)) == 1
+    row = await world.store.get_job(job.id)
+    assert row is not None and row.status == "done"
