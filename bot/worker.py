@@ -235,11 +235,14 @@ class Worker:
         deadline = time.monotonic() + REPLY_RETRY_SECONDS
         look_first = job.attempts > 1  # an earlier run may have posted before it died
         while True:
-            if look_first and (ts := await self._reply_in_thread(job)) is not None:
-                log.info("job %s: our reply is already in the thread; not posting it again", job.id)
-                break
-            await self._pacer.wait(share.channel)
             try:
+                if look_first:
+                    found, look_first = await self._reply_in_thread(job)
+                    if found is not None:
+                        log.info("job %s: our reply is already in the thread; not posting it again", job.id)
+                        ts = found
+                        break
+                await self._pacer.wait(share.channel)
                 resp = await self._client.chat_postMessage(
                     channel=share.channel,
                     thread_ts=share.reply_thread_ts,
@@ -282,23 +285,27 @@ class Worker:
         await self._react("reactions_add", share, PROBLEM if error_code else DONE)
         return True
 
-    async def _reply_in_thread(self, job: Job) -> str | None:
-        """The ts of our reply to `job` if Slack already shows it in the thread (found by the job
-        id in its message metadata); None when it isn't there or Slack can't say."""
+    async def _reply_in_thread(self, job: Job) -> tuple[str | None, bool]:
+        """(the ts of our reply to `job` if the thread shows it, found by the job id in its message
+        metadata; whether to look again next time). A transient Slack error propagates: without an
+        answer the caller must not post (it could double the reply), so it waits and asks again.
+        A permanent one (no history scope for this channel) means nobody can look: post."""
         share = job.share
         try:
             resp = await self._client.conversations_replies(
                 channel=share.channel, ts=share.reply_thread_ts, include_all_metadata=True, limit=200
             )
-        except SLACK_ERRORS as exc:  # can't tell: post (a rare double beats a lost reply)
-            log.info("job %s: could not look in the thread: %s", job.id, error_word(exc))
-            return None
+        except SLACK_ERRORS as exc:
+            if fault_of(error_word(exc)) == "transient":
+                raise
+            log.info("job %s: cannot look in the thread (%s); posting", job.id, error_word(exc))
+            return None, False
         for message in resp.get("messages") or []:
             metadata = message.get("metadata") or {}
             payload = metadata.get("event_payload") or {}
             if metadata.get("event_type") == REPLY_EVENT and payload.get("job_id") == str(job.id):
-                return str(message.get("ts") or "")
-        return None
+                return str(message.get("ts") or ""), False
+        return None, False
 
     async def _fail(self, job: Job, reply: _Reply, code: str) -> None:
         """Best effort after an unexpected error: a short failure reply (unless the reply went

@@ -62,7 +62,7 @@ RESET = 0
 ACCEPTED_RESET = 1  # the call takes effect, then the connection drops before the answer
 STORM_FAULTS = (
     _Fault(None, 1, 429, retry_after=1), _Fault(None, 1, 503), _Fault(None, 1, 500),
-    _Fault(None, 1, error="ratelimited"), _Fault(None, 1, RESET),
+    _Fault(None, 1, error="ratelimited"), _Fault(None, 1, RESET), _Fault(None, 1, ACCEPTED_RESET),
 )
 
 
@@ -119,8 +119,8 @@ class FakeSlack:
     # --- scripting ------------------------------------------------------------------------
     def storm(self, seconds: float, share: float = 0.7, seed: int = 0) -> None:
         """For `seconds` from now, answer a `share` of all calls (chosen at random, seeded) with
-        one of: 429 + Retry-After 1, 503, 500, a Slack `ratelimited` error, or a reset connection.
-        Faulted calls do nothing, so whatever a storm refused must be sent again to count."""
+        one of: 429 + Retry-After 1, 503, 500, a Slack `ratelimited` error, a reset connection, or
+        a reset after the call took effect (the client never hears that it did)."""
         self._storm_until = time.monotonic() + seconds
         self._storm_share = share
         self._storm_rng = random.Random(seed)
