@@ -7,6 +7,11 @@ sweep a worker takes over queued jobs nobody runs, its own previous process's ru
 and running jobs whose claim is older than the lease (their process died). A job is marked
 done as soon as Slack accepts its reply, before the reactions; a job claimed more than
 `MAX_ATTEMPTS` times (it keeps killing its process) gets a short failure reply instead.
+
+When Slack refuses a reply, `bot/slack/faults.py` says why and this module acts on it: wait out
+transient faults (then requeue), fail on channel errors, stop a workspace whose token was refused,
+shorten a reply refused for its size. A reply is never posted twice: it carries its job id as
+message metadata, and after any doubt the thread is searched for it first.
 """
 
 from __future__ import annotations
@@ -228,8 +233,9 @@ class Worker:
         error_code: str | None,
         status: str = "done",
     ) -> bool:
-        """Post in the thread and mark the job done at once (before the reactions, so a crash
-        there can't cause a second reply); then swap :eyes: for the outcome. False if Slack refused."""
+        """Post in the thread (paced per channel, retried per the fault, looked for in the thread
+        before any second attempt) and mark the job done at once (before the reactions, so a crash
+        there can't cause a second reply); then swap :eyes: for the outcome. False if not posted."""
         share = job.share
         backoff = iter(REPLY_BACKOFF_SECONDS)
         deadline = time.monotonic() + REPLY_RETRY_SECONDS
