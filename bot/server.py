@@ -35,6 +35,7 @@ from bot.slack.faults import SLACK_ERRORS, error_word
 from bot.slack.identity import BotIdentity
 from bot.slack.replay import ReplayGuard
 from bot.store import Store
+from bot.store.lock import job_lock
 from bot.worker import Worker, instance_name
 
 log = logging.getLogger(__name__)
@@ -157,8 +158,14 @@ def _vitals(deps: Deps) -> dict[str, int]:
 async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     async with contextlib.AsyncExitStack() as stack:  # teardown in reverse, even if start-up fails
+        lock = job_lock(settings.database_url)
+        if lock is not None:  # SQLite: this process alone runs jobs on the file
+            lock.acquire()
+            stack.callback(lock.release)
         store = await Store.open(settings.database_url)
         stack.push_async_callback(store.close)
+        if lock is not None and (taken := await store.requeue_running()):
+            log.info("took over %d job(s) a previous process left running", taken)
         fetcher = Fetcher(FetchLimits.from_settings(settings))
         await fetcher.start()
         stack.push_async_callback(fetcher.close)

@@ -97,6 +97,13 @@ class JobsMixin:
             rows = (await conn.execute(stmt)).all()
         return [_job(r) for r in rows]
 
+    async def requeue_running(self) -> int:
+        """Put every `running` job back in the queue: for a process that knows no other one runs
+        jobs on this database (bot/store/lock.py). Returns how many."""
+        stmt = update(jobs).where(jobs.c.status == "running").values(status="queued", claimed_by=None)
+        async with write_tx(self._engine) as conn:
+            return (await conn.execute(stmt)).rowcount or 0
+
     async def get_job(self, job_id: int) -> Job | None:
         async with self._engine.connect() as conn:
             row = (await conn.execute(select(jobs).where(jobs.c.id == job_id))).first()

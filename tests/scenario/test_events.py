@@ -368,6 +368,29 @@ async def _start_serve(env: dict[str, str], cwd: Path) -> asyncio.subprocess.Pro
         )
 
 
+async def test_a_second_process_on_one_sqlite_file_is_refused_with_a_clear_message(
+    slack: FakeSlack, tmp_path: Path
+) -> None:
+    db = tmp_path / "newsbot.db"
+    first_port = free_port()
+    first = await _start_serve(serve_env(slack, db, first_port, SECRET, NEWSBOT_WORKERS="1"), tmp_path)
+    try:
+        async with aiohttp.ClientSession() as http:
+            await Bot(f"http://127.0.0.1:{first_port}", http, db).wait_ready(within=60)
+        second = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", "serve", env=serve_env(slack, db, free_port(), SECRET), cwd=tmp_path,
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+        )
+        _, err = await asyncio.wait_for(second.communicate(), 60)
+        text = err.decode()
+        assert second.returncode not in (0, None)
+        assert f"pid {first.pid}" in text and "one such process per file" in text and "PostgreSQL" in text
+        assert "Traceback" not in text
+    finally:
+        first.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(first.wait(), 30)
+
+
 async def test_missing_settings_explain_what_to_set_and_exit_nonzero(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
     proc = await asyncio.create_subprocess_exec(
@@ -382,12 +405,16 @@ async def test_missing_settings_explain_what_to_set_and_exit_nonzero(tmp_path: P
     assert "Traceback" not in text and len(text.splitlines()) <= 25
 
 
+@pytest.mark.parametrize("new_port", [False, True], ids=["same-port", "new-port"])
 async def test_killed_after_the_ack_and_restarted_replies_exactly_once(
-    slack: FakeSlack, web_server: ArticleServer, tmp_path: Path
+    slack: FakeSlack, web_server: ArticleServer, tmp_path: Path, new_port: bool
 ) -> None:
+    """Restarted on another port (a platform moving the process), the job is taken over at once:
+    the SQLite lock proves the old process is gone, so no lease has to run out."""
     port, db = free_port(), tmp_path / "newsbot.db"
     env = serve_env(slack, db, port, SECRET, NEWSBOT_WORKERS="1", NEWSBOT_SCHEDULER="0")
-    channel, url = new_channel(), web_server.url(f"/files/{SEED}?copy=kill")
+    # a slow site: the job is claimed and fetching (`running`) when the process dies
+    channel, url = new_channel(), web_server.url(f"/slow-headers?delay=3&copy=kill-{new_port}")
     proc = await _start_serve(env, tmp_path)
     try:
         async with aiohttp.ClientSession() as http:
@@ -395,16 +422,26 @@ async def test_killed_after_the_ack_and_restarted_replies_exactly_once(
             seen = await app.wait_ready(within=60)
             assert 503 in seen, f"healthz never said 503 while loading: {seen[:10]}"
             status, _, _ = await app.send(event_body(message(channel, f"<{url}>")))
+            for _ in range(250):  # up to 5 s: the worker claims it within milliseconds
+                if app.jobs_in(channel) == ["running"]:
+                    break
+                await asyncio.sleep(0.02)
             orphans = _children(proc.pid)
             proc.send_signal(signal.SIGKILL)
             assert status == 200
             await proc.wait()
             _kill(orphans)  # the dead server's analysis processes (and resource tracker)
             assert replies_in(slack, channel) == []  # killed long before the reply
+            assert app.jobs_in(channel) == ["running"]  # claimed by the dead process: a takeover is needed
 
+            if new_port:
+                port = free_port()
+                env, app = env | {"PORT": str(port)}, Bot(f"http://127.0.0.1:{port}", http, db)
             proc = await _start_serve(env, tmp_path)
             await app.wait_ready(within=60)
-            await wait_reply(slack, channel)
+            restarted = time.monotonic()
+            await wait_reply(slack, channel, within=30)  # the issue's bound: within 30 s of the start
+            print(f"replied {time.monotonic() - restarted:.1f} s after the restarted process was ready")
             await app.idle()
             assert app.jobs_in(channel) == ["done"]  # finished, so nothing will reply again
             assert len(replies_in(slack, channel)) == 1
