@@ -55,7 +55,7 @@ def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
-def _tree_rss_bytes(root: int) -> int:
+def tree_rss_bytes(root: int) -> int:
     """RSS of `root` and all its descendants, read from /proc (Linux)."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
@@ -90,7 +90,7 @@ class PeakRSS:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, _tree_rss_bytes(self.root))
+            self.peak = max(self.peak, tree_rss_bytes(self.root))
             time.sleep(self.interval)
 
     def __enter__(self) -> PeakRSS:
@@ -100,7 +100,7 @@ class PeakRSS:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
-        self.peak = max(self.peak, _tree_rss_bytes(self.root))
+        self.peak = max(self.peak, tree_rss_bytes(self.root))
 
 
 def write_results(name: str, payload: dict[str, Any]) -> Path:

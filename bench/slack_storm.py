@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import tempfile
 import time
 from collections import Counter
@@ -19,26 +18,20 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from aiohttp import web
 
 from bench.common import write_results
 from bot.config import load_settings
 from bot.paths import REPO_ROOT
 from bot.server import EVENTS_PATH, HEALTH_PATH, create_app
 from tests.fakes.article_server import ArticleServer
+from tests.fakes.local_http import listen
 from tests.fakes.signing import signed_headers
-from tests.fakes.slack_api import BOT_TOKEN, TEAM_ID, FakeSlack
+from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
+from tests.fakes.slack_events import event_body, message
 
 SECRET = "storm-signing-secret"
 ARTICLES = REPO_ROOT / "tests" / "data" / "articles"
 SEED = "pharma-manufacturing.html"
-
-
-def _event(channel: str, ts: str, url: str, n: int) -> bytes:
-    event = {"type": "message", "channel": channel, "user": "U0REPORTER", "text": f"<{url}>", "ts": ts,
-             "event_ts": ts, "channel_type": "channel"}
-    return json.dumps({"token": "x", "team_id": TEAM_ID, "api_app_id": "A0TEST", "type": "event_callback",
-                       "event": event, "event_id": f"EvStorm{n:06d}", "event_time": int(time.time())}).encode()
 
 
 async def _ready(http: aiohttp.ClientSession, base: str, within: float = 120) -> None:
@@ -68,11 +61,8 @@ async def run_storm(
                 slack_api_url=slack.api_url, database_url=f"sqlite+aiosqlite:///{db}",
                 allow_private_urls=True, workers=1, scheduler=False,
             )
-            runner = web.AppRunner(create_app(settings), access_log=None)
-            await runner.setup()
-            site = web.TCPSite(runner, "127.0.0.1", 0)
-            await site.start()
-            base = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+            runner, port = await listen(create_app(settings))
+            base = f"http://127.0.0.1:{port}"
             try:
                 async with aiohttp.ClientSession() as http:
                     await _ready(http, base)
@@ -82,7 +72,7 @@ async def run_storm(
                     acks: Counter[int] = Counter()
                     for n, channel in enumerate(channels):
                         url = web_server.url(f"/files/{SEED}?copy=storm-{seed}-{n}")
-                        body = _event(channel, f"{int(time.time())}.{n:06d}", url, n)
+                        body = event_body(message(channel, f"<{url}>", ts=f"{int(time.time())}.{n:06d}"))
                         async with http.post(base + EVENTS_PATH, data=body, headers=signed_headers(SECRET, body)) as r:
                             acks[r.status] += 1
                         await asyncio.sleep(storm_seconds / 2 / max(links, 1))

@@ -20,7 +20,7 @@ from typing import Any
 
 import aiohttp
 
-from bench.common import PeakRSS, _tree_rss_bytes, english_pages, read_html, write_results
+from bench.common import PeakRSS, english_pages, read_html, tree_rss_bytes, write_results
 from bench.slack_load import (
     NEWSBOT,
     REQUEST_TIMEOUT_S,
@@ -41,7 +41,7 @@ SETTLE_SECONDS = 5
 async def _vitals(http: aiohttp.ClientSession, base: str, pid: int) -> dict[str, float]:
     async with http.get(base + "/healthz") as r:
         health = await r.json()
-    return {"rss_mb": round(_tree_rss_bytes(pid) / 2**20, 1), "open_files": health["open_files"],
+    return {"rss_mb": round(tree_rss_bytes(pid) / 2**20, 1), "open_files": health["open_files"],
             "db_connections": health["db_connections"], "asyncio_tasks": health["asyncio_tasks"]}
 
 

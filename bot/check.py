@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -311,18 +310,14 @@ async def _outbound(ctx: _Context) -> None:
 async def run_checks(settings: Settings, *, fetch_url: str = DEFAULT_FETCH_URL) -> list[Finding]:
     ctx = _Context(settings, fetch_url)
     client = make_client(settings, retries=False)
-    steps: list[Callable[[], Awaitable[None]]] = [
-        lambda: _credentials(ctx),
-        lambda: _token(ctx, client),
-        lambda: _scopes(ctx),
-        lambda: _channels(ctx, client),
-        lambda: _socket_mode(ctx),
-        lambda: _database(ctx),
-        lambda: _pipeline(ctx),
-        lambda: _outbound(ctx),
-    ]
-    for step in steps:
-        await step()
+    await _credentials(ctx)  # in the order an admin sets things up; later checks read earlier results
+    await _token(ctx, client)
+    await _scopes(ctx)
+    await _channels(ctx, client)
+    await _socket_mode(ctx)
+    await _database(ctx)
+    await _pipeline(ctx)
+    await _outbound(ctx)
     return ctx.findings
 
 

@@ -21,15 +21,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-import yaml
 from aiohttp import web
 
-from bot.paths import CONFIG_DIR
-
-
-def _manifest_scopes() -> list[str]:
-    """What installing the app from config/manifest.yml grants (the fake's default)."""
-    return list(yaml.safe_load((CONFIG_DIR / "manifest.yml").read_text("utf8"))["oauth_config"]["scopes"]["bot"])
+from bot.check import manifest_scopes
+from tests.fakes.local_http import listen
 
 BOT_TOKEN = "xoxb-test-token"
 APP_TOKEN = "xapp-test-token"
@@ -70,7 +65,8 @@ STORM_FAULTS = (
 class FakeSlack:
     token: str = BOT_TOKEN
     app_token: str = APP_TOKEN  # apps.connections.open (Socket Mode)
-    scopes: list[str] = field(default_factory=_manifest_scopes)  # sent as x-oauth-scopes, as Slack does
+    # sent as x-oauth-scopes, as Slack does; by default what installing from config/manifest.yml grants
+    scopes: list[str] = field(default_factory=lambda: sorted(manifest_scopes()))
     channels: dict[str, str] = field(default_factory=lambda: {"C0NEWS": "newsroom"})  # the bot is a member
     socket_url: str = "ws://127.0.0.1:9/socket"  # what apps.connections.open hands out
     calls: list[Call] = field(default_factory=list)
@@ -92,11 +88,7 @@ class FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{key}", self._response_url)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, self.port = await listen(app)
         return self
 
     async def close(self) -> None:

@@ -19,6 +19,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from tests.fakes.local_http import listen
+
 
 @dataclass
 class FakeSocketMode:
@@ -34,11 +36,7 @@ class FakeSocketMode:
         self._changed = asyncio.Condition()
         app = web.Application()
         app.router.add_get("/socket", self._socket)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, self.port = await listen(app)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -91,7 +89,7 @@ class FakeSocketMode:
         """Cut the TCP connection: no close frame, as when a network path dies."""
         ws, self._current = self._current, None
         assert ws is not None
-        transport = ws._req.transport if ws._req is not None else None  # type: ignore[attr-defined]
+        transport = ws._req.transport if ws._req is not None else None
         assert transport is not None
         transport.abort()
 

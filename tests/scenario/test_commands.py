@@ -22,6 +22,7 @@ from bot.models import Analysis, Article, Quote, Share
 from bot.server import STATE, create_app
 from bot.store import Store
 from tests.fakes.article_server import ArticleServer
+from tests.fakes.local_http import listen
 from tests.fakes.signing import signed_headers
 from tests.fakes.slack_api import BOT_TOKEN, TEAM_ID, FakeSlack
 from tests.store_fixtures import SEED_GOLD, analyzed_articles, database_url, postgres_server, postgres_url, sqlite_url
@@ -104,11 +105,7 @@ async def running(database_url: str, **overrides: Any) -> AsyncIterator[tuple[Ap
             **overrides,
         )
         web_app = create_app(settings)
-        runner = web.AppRunner(web_app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        runner, port = await listen(web_app)
         store = web_app[STATE].deps.store
         try:
             async with aiohttp.ClientSession() as http:
@@ -246,11 +243,8 @@ class SlowSite:
     async def __aenter__(self) -> SlowSite:
         app = web.Application()
         app.router.add_get("/story/{n}", self._page)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.base = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+        self._runner, port = await listen(app)
+        self.base = f"http://127.0.0.1:{port}"
         return self
 
     async def __aexit__(self, *exc: object) -> None:

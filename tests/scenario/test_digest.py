@@ -17,13 +17,13 @@ from urllib.parse import urlencode
 
 import aiohttp
 import pytest
-from aiohttp import web
 
 from bot.config import load_settings
 from bot.models import Analysis, Quote
 from bot.schedule.scheduler import DigestScheduler
 from bot.server import STATE, create_app
 from bot.store import Store
+from tests.fakes.local_http import listen
 from tests.fakes.signing import signed_headers
 from tests.fakes.slack_api import BOT_TOKEN, TEAM_ID, FakeSlack
 from tests.unit.schedule.helpers import TEAM, article, shared
@@ -146,11 +146,7 @@ async def app(tmp_path: Path) -> AsyncIterator[App]:
             slack_api_url=slack.api_url, database_url=db_url, workers=1, scheduler=True,
         )
         web_app = create_app(settings)
-        runner = web.AppRunner(web_app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        runner, port = await listen(web_app)
         deps = web_app[STATE].deps
         assert deps is not None
         try:

@@ -21,12 +21,12 @@ from typing import Any
 import aiohttp
 import pytest
 import pytest_asyncio
-from aiohttp import web
 
 from bot.config import load_settings
 from bot.server import create_app
 from tests.conftest import REPO_ROOT, SHARED_ARTICLES, secrets_in
 from tests.fakes.article_server import ArticleServer
+from tests.fakes.local_http import listen
 from tests.fakes.serve import free_port, serve_env
 from tests.fakes.signing import signed_headers
 from tests.fakes.slack_api import BOT_ID, BOT_TOKEN, BOT_USER_ID, Call, FakeSlack
@@ -121,11 +121,7 @@ async def bot(slack: FakeSlack, tmp_path_factory: pytest.TempPathFactory) -> Asy
         slack_api_url=slack.api_url, database_url=f"sqlite+aiosqlite:///{db}",
         allow_private_urls=True, workers=1, max_concurrent_jobs=4,
     )
-    runner = web.AppRunner(create_app(settings), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    runner, port = await listen(create_app(settings))
     async with aiohttp.ClientSession() as http:
         app = Bot(f"http://127.0.0.1:{port}", http, db)
         await app.wait_ready()

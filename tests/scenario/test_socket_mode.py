@@ -12,12 +12,12 @@ from typing import Any
 import aiohttp
 import pytest
 import pytest_asyncio
-from aiohttp import web
 
 from bot.config import load_settings
 from bot.server import create_app
 from tests.conftest import SHARED_ARTICLES
 from tests.fakes.article_server import ArticleServer
+from tests.fakes.local_http import listen
 from tests.fakes.slack_api import APP_TOKEN, BOT_TOKEN, FakeSlack
 from tests.fakes.slack_events import event_body, message, new_channel, replies_in, wait_reply
 from tests.fakes.socket_mode import FakeSocketMode
@@ -56,11 +56,8 @@ async def bot(slack: FakeSlack, socket: FakeSocketMode, tmp_path_factory: pytest
         slack_api_url=slack.api_url, database_url=f"sqlite+aiosqlite:///{db}",
         allow_private_urls=True, workers=1, max_concurrent_jobs=4, scheduler=False,
     )
-    runner = web.AppRunner(create_app(settings), access_log=None)
-    await runner.setup()
-    http_site = web.TCPSite(runner, "127.0.0.1", 0)
-    await http_site.start()
-    yield f"http://127.0.0.1:{http_site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+    runner, port = await listen(create_app(settings))
+    yield f"http://127.0.0.1:{port}"
     await runner.cleanup()
 
 

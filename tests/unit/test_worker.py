@@ -51,6 +51,14 @@ class World:
         w.mark_ready()
         return w
 
+    async def run(self, *jobs: Job) -> None:
+        """Run the jobs to their end one after another on one worker, then close it."""
+        worker = self.worker()
+        for job in jobs:
+            worker.submit(job)
+            await worker.join()
+        await worker.close()
+
     async def job(self, path: str = "/status/404") -> Job:
         n = next(_ids)
         share = Share(team=TEAM_ID, channel=f"C{n:08d}", message_ts=f"{int(time.time())}.{n:06d}",

@@ -31,10 +31,7 @@ async def test_transient_faults_are_waited_out_and_the_reply_goes_out_once(
     `ok: false` answer), so the worker's own backoff has to carry the reply through."""
     job = await world.job()
     world.slack.fail_next(refused, method="chat.postMessage", **fault)
-    worker = world.worker()
-    worker.submit(job)
-    await worker.join()
-    await worker.close()
+    await world.run(job)
     assert len(world.replies(job)) == 1
     assert len(world.posts(job)) == refused + 1  # every refused one, then the one that counts
     row = await world.store.get_job(job.id)
@@ -44,10 +41,7 @@ async def test_transient_faults_are_waited_out_and_the_reply_goes_out_once(
 async def test_retry_after_is_honoured(world: World) -> None:
     job = await world.job()
     world.slack.fail_next(1, method="chat.postMessage", status=429, retry_after=2)
-    worker = world.worker()
-    worker.submit(job)
-    await worker.join()
-    await worker.close()
+    await world.run(job)
     refused, accepted = world.posts(job)
     assert accepted.at - refused.at >= 1.9
 
@@ -56,10 +50,7 @@ async def test_retry_after_is_honoured(world: World) -> None:
 async def test_channel_errors_fail_the_job_without_retries(world: World, error: str) -> None:
     job = await world.job()
     world.slack.fail_next(1, method="chat.postMessage", error=error)
-    worker = world.worker()
-    worker.submit(job)
-    await worker.join()
-    await worker.close()
+    await world.run(job)
     assert len(world.posts(job)) == 1
     row = await world.store.get_job(job.id)
     assert row is not None and (row.status, row.error_code) == ("failed", f"slack_{error}")
@@ -71,11 +62,7 @@ async def test_a_refused_token_stops_the_workspace_logged_once(
 ) -> None:
     jobs = [await world.job() for _ in range(3)]
     world.slack.fail_next(1, method="chat.postMessage", error=error)
-    worker = world.worker()
-    for job in jobs:  # one at a time: the first one meets the refusal
-        worker.submit(job)
-        await worker.join()
-    await worker.close()
+    await world.run(*jobs)  # one at a time: the first one meets the refusal
     assert sum(len(world.posts(j)) for j in jobs) == 1  # nothing more was sent for that workspace
     for job in jobs:
         row = await world.store.get_job(job.id)
@@ -88,10 +75,7 @@ async def test_a_refused_token_stops_the_workspace_logged_once(
 async def test_a_refused_size_or_blocks_falls_back_to_a_short_reply(world: World, error: str) -> None:
     job = await world.job()
     world.slack.fail_next(1, method="chat.postMessage", error=error)
-    worker = world.worker()
-    worker.submit(job)
-    await worker.join()
-    await worker.close()
+    await world.run(job)
     first, second = world.posts(job)
     assert first.args.get("blocks") and not second.args.get("blocks")
     assert 0 < len(second.args["text"]) <= 1000
@@ -139,10 +123,7 @@ async def test_posts_to_one_channel_are_paced(world: World) -> None:
 async def test_a_post_slack_took_but_whose_answer_was_lost_is_not_posted_again(world: World) -> None:
     job = await world.job()
     world.slack.fail_next(1, method="chat.postMessage", status=ACCEPTED_RESET)
-    worker = world.worker()
-    worker.submit(job)
-    await worker.join()
-    await worker.close()
+    await world.run(job)
     assert len(world.replies(job)) == 1  # found in the thread by its metadata, not posted twice
     assert world.slack.calls_to("conversations.replies", ok_only=True)
     row = await world.store.get_job(job.id)
