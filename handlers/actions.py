@@ -30,7 +30,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
         parsed = cb.parse_more(_action_value(body))
         if parsed is None or parsed[0] not in SUBCOMMANDS:
             return
-        name, arg, offset = parsed
+        name, arg, offset, after = parsed
         ctx = Ctx(
             deps=deps,
             command=deps.settings.slash_command,
@@ -40,6 +40,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
             channel=(body.get("channel") or {}).get("id", ""),
             user=(body.get("user") or {}).get("id", ""),
             offset=max(0, offset),
+            after=after,
             client=client,
         )
         runner.spawn(answer(ctx, respond, replace=True))

@@ -32,7 +32,8 @@ Reply = tuple[str, list[dict[str, Any]]]
 
 @dataclass(slots=True)  # not frozen: plug-ins type it with a Protocol of plain attributes
 class Ctx:
-    """Everything a subcommand needs: who asked where, the argument, and the page offset."""
+    """Everything a subcommand needs: who asked where, the argument, and the page (how many
+    came before it; for keyset lookups, the key it continues from)."""
 
     deps: Deps
     command: str  # the slash command as configured, e.g. "/newsbot"
@@ -42,6 +43,7 @@ class Ctx:
     channel: str
     user: str
     offset: int = 0
+    after: str | None = None
     client: AsyncWebClient | None = None  # Bolt's client for this request (permalinks, digest posts)
 
 
@@ -92,7 +94,9 @@ async def _theme(ctx: Ctx) -> Reply:
 
 
 async def _quotes(ctx: Ctx) -> Reply:
-    page = await ctx.deps.store.quotes_by(ctx.arg, team=ctx.team, limit=PAGE_SIZE, offset=ctx.offset)
+    page = await ctx.deps.store.quotes_by(
+        ctx.arg, team=ctx.team, limit=PAGE_SIZE, offset=ctx.offset, after=ctx.after
+    )
     if not page.items:
         return cb.notice(f"No quotes from “{ctx.arg}” in articles shared here.")
     links = await _links(ctx, [i.article for i in page.items])
@@ -100,7 +104,9 @@ async def _quotes(ctx: Ctx) -> Reply:
 
 
 async def _org(ctx: Ctx) -> Reply:
-    report = await ctx.deps.store.org_report(ctx.arg, team=ctx.team, limit=PAGE_SIZE, offset=ctx.offset)
+    report = await ctx.deps.store.org_report(
+        ctx.arg, team=ctx.team, limit=PAGE_SIZE, offset=ctx.offset, after=ctx.after
+    )
     if report is None or report.article_count == 0:
         return cb.notice(f"No articles shared here mention the organization “{ctx.arg}”.")
     return cb.org_report(report, ctx.name, ctx.arg, await _links(ctx, report.articles.items))
@@ -111,7 +117,9 @@ async def _recent(ctx: Ctx) -> Reply:
     if n is None:
         return help_reply(ctx, f"`recent` takes a number, e.g. `{ctx.command} recent 10`.")
     limit = PAGE_SIZE if ctx.offset else n
-    page = await ctx.deps.store.recent(team=ctx.team, channel=ctx.channel, limit=limit, offset=ctx.offset)
+    page = await ctx.deps.store.recent(
+        team=ctx.team, channel=ctx.channel, limit=limit, offset=ctx.offset, after=ctx.after
+    )
     if not page.items:
         return cb.notice("No articles have been shared here yet.")
     return cb.article_list("Recently shared", page, ctx.name, ctx.arg, await _links(ctx, page.items))

@@ -77,18 +77,20 @@ def _hit_text(hit: ArticleHit, links: Links | None, quote: Any = None) -> str:
     return "\n".join(parts)
 
 
-def more_button(command: str, arg: str, next_offset: int) -> dict[str, Any]:
-    value = json.dumps({"c": command, "q": arg[:500], "o": next_offset})
+def more_button(command: str, arg: str, next_offset: int, after: str | None = None) -> dict[str, Any]:
+    """The next page: how many came before it and, for keyset lookups, the key to continue from."""
+    value = json.dumps({"c": command, "q": arg[:500], "o": next_offset, **({"k": after} if after else {})})
     return ActionsBlock(
         elements=[ButtonElement(text="More", action_id=MORE_ACTION, value=value)]
     ).to_dict()
 
 
-def parse_more(value: str) -> tuple[str, str, int] | None:
+def parse_more(value: str) -> tuple[str, str, int, str | None] | None:
     try:
         raw = json.loads(value)
-        return str(raw["c"]), str(raw["q"]), int(raw["o"])
-    except (ValueError, KeyError, TypeError):
+        after = raw.get("k")
+        return str(raw["c"]), str(raw["q"]), int(raw["o"]), (str(after) if after else None)
+    except (ValueError, KeyError, TypeError, AttributeError):
         return None
 
 
@@ -121,7 +123,7 @@ def article_list(
     blocks = [_section(f"*{escape(heading)}*")]
     blocks += [_section(_hit_text(h, links)) for h in hits]
     if page.has_more:
-        blocks.append(more_button(command, arg, page.offset + len(hits)))
+        blocks.append(more_button(command, arg, page.offset + len(hits), page.after))
     lines = [escape(heading)] + [_hit_line(h) for h in hits]
     return _fallback(lines), blocks
 
@@ -137,7 +139,7 @@ def quote_list(
         text = f"> “{clip(q.text, QUOTE_CHARS * 2)}”\n> — {who}\n" + _hit_text(item.article, links)
         blocks.append(_section(text))
     if page.has_more:
-        blocks.append(more_button(command, arg, page.offset + len(items)))
+        blocks.append(more_button(command, arg, page.offset + len(items), page.after))
     lines = [escape(heading)] + [
         f"“{clip(i.quote.text, 200)}” — {clip(i.quote.speaker or 'unknown', 80)}" for i in items
     ]
@@ -164,7 +166,7 @@ def org_report(
     hits: list[ArticleHit] = report.articles.items
     blocks += [_section(_hit_text(h, links)) for h in hits]
     if report.articles.has_more:
-        blocks.append(more_button(command, arg, report.articles.offset + len(hits)))
+        blocks.append(more_button(command, arg, report.articles.offset + len(hits), report.articles.after))
     lines = [f"{name}: {n} article{'s' if n != 1 else ''}"] + [_hit_line(h) for h in hits]
     return _fallback(lines), blocks
 

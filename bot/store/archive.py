@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.models import Analysis, Article, Share
-from bot.store import codec
+from bot.store import codec, counters
 from bot.store.common import insert_ignore, share_from_row, share_time
 from bot.store.engine import run_write, write_tx
 from bot.store.tables import (
@@ -49,7 +49,7 @@ from bot.store.tables import (
 # only returns analyses made by this version, and each save stores a new analyses row.
 ANALYZER_VERSION = "1"
 MAX_SEARCH_BODY_CHARS = 200_000  # PostgreSQL tsvectors are capped at 1 MB
-PURGE_BATCH = 500  # rows per retention transaction: short enough never to delay an ack
+PURGE_CHUNK = 2_000  # primary keys a retention transaction examines: short enough never to delay an ack
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +59,11 @@ class StoredArticle:
     analysis: Analysis
     analyzed_at: datetime
     first_share: Share | None = None
+
+
+def month_of(moment: datetime) -> str:
+    """The org_months key: 'YYYY-MM' in UTC."""
+    return moment.astimezone(UTC).strftime("%Y-%m")
 
 
 def parse_published(published: str | None) -> datetime | None:
@@ -111,10 +116,11 @@ def _write_search(
         return
     conn.execute(
         text(
-            "INSERT INTO search_docs (article_id, doc, themes) VALUES (:id, "
+            "INSERT INTO search_docs (article_id, doc, themes, title) VALUES (:id, "
             "setweight(to_tsvector('english', :title), 'A') || setweight(to_tsvector('english', :body), 'D'), "
-            "to_tsvector('english', :themes)) "
-            "ON CONFLICT (article_id) DO UPDATE SET doc = excluded.doc, themes = excluded.themes"
+            "to_tsvector('english', :themes), to_tsvector('english', :title)) "
+            "ON CONFLICT (article_id) DO UPDATE SET "
+            "doc = excluded.doc, themes = excluded.themes, title = excluded.title"
         ),
         params,
     )
@@ -145,7 +151,7 @@ def _ensure_entities(
     return ids, set(missing)
 
 
-def _save_orgs(conn: Connection, article_id: int, analysis_id: int, analysis: Analysis) -> None:
+def _save_orgs(conn: Connection, article_id: int, analysis_id: int, analysis: Analysis, sort_at: datetime) -> None:
     """Organizations resolve through their aliases: one org whose name or any alias is already
     known becomes that organization (its own name first), and its new aliases point there."""
     orgs = sorted(analysis.organizations, key=lambda o: codec.org_key(o.name))
@@ -185,13 +191,18 @@ def _save_orgs(conn: Connection, article_id: int, analysis_id: int, analysis: An
     for org, ref in zip(orgs, resolved, strict=True):
         oid = org_id(ref)
         counts[oid] = counts.get(oid, 0) + org.mentions
+    month = month_of(sort_at)
     conn.execute(
         insert(org_mentions),
-        [{"analysis_id": analysis_id, "org_id": o, "article_id": article_id, "mentions": n} for o, n in counts.items()],
+        [
+            {"analysis_id": analysis_id, "org_id": o, "article_id": article_id, "mentions": n,
+             "sort_at": sort_at, "month": month}
+            for o, n in counts.items()
+        ],
     )
 
 
-def _save_people(conn: Connection, article_id: int, analysis_id: int, analysis: Analysis) -> None:
+def _save_people(conn: Connection, article_id: int, analysis_id: int, analysis: Analysis, sort_at: datetime) -> None:
     """People: those NER found plus every named speaker; a speaker given by surname only
     ("Doty said") is the article's person with that surname when there is exactly one."""
     people_sorted = sorted(analysis.people, key=lambda p: codec.name_key(p.name))
@@ -244,6 +255,7 @@ def _save_people(conn: Connection, article_id: int, analysis_id: int, analysis: 
                 "speaker_title": q.speaker_title,
                 "key": q.key,
                 "score": q.score,
+                "sort_at": sort_at,
             }
         )
     if person_rows:
@@ -258,11 +270,22 @@ def _save_people(conn: Connection, article_id: int, analysis_id: int, analysis: 
         conn.execute(insert(quotes), quote_rows)
 
 
-def _save_entities(conn: Connection, article_id: int, analysis_id: int, analysis: Analysis) -> None:
+def _save_entities(
+    conn: Connection, article_id: int, analysis_id: int, analysis: Analysis, sort_at: datetime, *, replace: bool
+) -> None:
     """Organizations, people, mentions and quotes in a bounded number of statements (about eight,
-    however many entities): each is a round trip, and a SQLite save holds the one write lock."""
-    _save_orgs(conn, article_id, analysis_id, analysis)
-    _save_people(conn, article_id, analysis_id, analysis)
+    however many entities): each is a round trip, and a SQLite save holds the one write lock.
+
+    Mentions are kept for the latest analysis only, so a new one replaces the old rows, and the
+    organization counters of every team holding the article move with them."""
+    teams = counters.teams_holding(conn, article_id) if replace else []
+    if replace:
+        counters.bump(conn, article_id, teams, -1)
+        for table in (quotes, org_mentions, person_mentions):
+            conn.execute(delete(table).where(table.c.article_id == article_id))
+    _save_orgs(conn, article_id, analysis_id, analysis, sort_at)
+    _save_people(conn, article_id, analysis_id, analysis, sort_at)
+    counters.bump(conn, article_id, teams, +1)
 
 
 def _save_article(conn: Connection, url: str, article: Article, analysis: Analysis, version: str) -> int:
@@ -304,10 +327,13 @@ def _save_article(conn: Connection, url: str, article: Article, analysis: Analys
         )
     ).scalar_one()
     latest = {"latest_analysis_id": analysis_id}
-    conn.execute(
-        update(articles).where(articles.c.id == article_id).values(**(latest if is_new else {**values, **latest}))
-    )
-    _save_entities(conn, article_id, analysis_id, analysis)
+    sort_at = conn.execute(
+        update(articles)
+        .where(articles.c.id == article_id)
+        .values(**(latest if is_new else {**values, **latest}))
+        .returning(articles.c.sort_at)
+    ).scalar_one()
+    _save_entities(conn, article_id, analysis_id, analysis, sort_at, replace=not is_new)
     _write_search(conn, article_id, article, analysis, replace=not is_new)
     return article_id
 
@@ -323,6 +349,7 @@ def _save_tx(
 
 
 def _insert_share(conn: Connection, article_id: int, share: Share) -> None:
+    """Record the share; an article's first share in a team adds it to that team's counters."""
     values = {
         "article_id": article_id,
         "team": share.team,
@@ -332,7 +359,30 @@ def _insert_share(conn: Connection, article_id: int, share: Share) -> None:
         "user": share.user,
         "shared_at": share_time(share),
     }
-    conn.execute(insert_ignore(conn, shares, ["team", "channel", "message_ts", "article_id"]), values)
+    inserted = conn.execute(insert_ignore(conn, shares, ["team", "channel", "message_ts", "article_id"]), values)
+    if inserted.rowcount == 1:
+        held = select(func.count()).where(shares.c.article_id == article_id, shares.c.team == share.team)
+        if conn.execute(held).scalar_one() == 1:
+            counters.bump(conn, article_id, [share.team], +1)
+
+
+def _delete_where(conn: Connection, table: Table, where: ColumnElement[bool]) -> int:
+    """One retention chunk. Deleting a team's last share of an article takes the article out of
+    that team's organization counters; SQLite's FTS5 table has no foreign key to cascade."""
+    ids = [r[0] for r in conn.execute(select(table.c.id).where(where)).all()]
+    if not ids:
+        return 0
+    held: list[tuple[str, int]] = []
+    if table is shares:
+        held = sorted({(r.team, r.article_id) for r in conn.execute(select(shares).where(shares.c.id.in_(ids)))})
+    if table is articles and conn.dialect.name == "sqlite":
+        conn.execute(text("DELETE FROM search_fts WHERE rowid IN (" + ",".join(map(str, ids)) + ")"))
+    conn.execute(delete(table).where(table.c.id.in_(ids)))
+    for team, article_id in held:
+        still = select(shares.c.id).where(shares.c.article_id == article_id, shares.c.team == team).limit(1)
+        if conn.execute(still).first() is None:
+            counters.bump(conn, article_id, [team], -1)
+    return len(ids)
 
 
 class ArchiveMixin:
@@ -410,47 +460,48 @@ class ArchiveMixin:
 
     async def purge(self, older_than: timedelta | datetime) -> dict[str, int]:
         """Retention: delete shares and finished jobs older than the cutoff, analyses older than
-        it that a newer one superseded, and articles left with no share and no recent analysis.
+        it that a newer one superseded, articles left with no share and no recent analysis, and
+        organizations and people nobody mentions any more.
 
-        Deletes run in batches, each its own short transaction, so a big first sweep never holds
-        the (SQLite) write lock long enough to delay the ack path's `enqueue_job`.
+        Each table is walked in primary-key chunks, each chunk its own short transaction: a sweep
+        of a million stories never holds the (SQLite) write lock long enough to delay the ack
+        path's `enqueue_job`, and never rescans rows an earlier chunk kept.
         """
         cutoff = utcnow() - older_than if isinstance(older_than, timedelta) else older_than
         newer = analyses.alias("newer")
         superseded = exists().where(newer.c.article_id == analyses.c.article_id, newer.c.id > analyses.c.id)
         recent = exists().where(analyses.c.article_id == articles.c.id, analyses.c.created_at >= cutoff)
         shared = exists().where(shares.c.article_id == articles.c.id)
-        counts = {
-            "shares": await self._delete_in_batches(shares, shares.c.shared_at < cutoff),
-            "jobs": await self._delete_in_batches(
+        return {
+            "shares": await self._delete_in_chunks(shares, shares.c.shared_at < cutoff),
+            "jobs": await self._delete_in_chunks(
                 jobs, and_(jobs.c.status.in_(("done", "failed")), jobs.c.created_at < cutoff)
             ),
-            "analyses": await self._delete_in_batches(analyses, and_(analyses.c.created_at < cutoff, superseded)),
-            "articles": await self._delete_in_batches(articles, and_(~recent, ~shared)),
-        }
-        async with write_tx(self._engine) as conn:  # entities nobody mentions any more
-            await conn.execute(
-                delete(organizations).where(~exists().where(org_mentions.c.org_id == organizations.c.id))
-            )
-            await conn.execute(
-                delete(people).where(
+            "analyses": await self._delete_in_chunks(analyses, and_(analyses.c.created_at < cutoff, superseded)),
+            "articles": await self._delete_in_chunks(articles, and_(~recent, ~shared)),
+            "organizations": await self._delete_in_chunks(
+                organizations, ~exists().where(org_mentions.c.org_id == organizations.c.id)
+            ),
+            "people": await self._delete_in_chunks(
+                people,
+                and_(
                     ~exists().where(person_mentions.c.person_id == people.c.id),
                     ~exists().where(quotes.c.person_id == people.c.id),
-                )
-            )
-        return counts
+                ),
+            ),
+        }
 
-    async def _delete_in_batches(self, table: Table, condition: ColumnElement[bool]) -> int:
-        deleted = 0
+    async def _delete_in_chunks(self, table: Table, condition: ColumnElement[bool]) -> int:
+        deleted, low = 0, 0
         while True:
             async with write_tx(self._engine) as conn:
-                ids = [r[0] for r in (await conn.execute(select(table.c.id).where(condition).limit(PURGE_BATCH))).all()]
-                if not ids:
+                chunk = select(table.c.id).where(table.c.id > low).order_by(table.c.id).limit(PURGE_CHUNK).subquery()
+                high = (await conn.execute(select(func.max(chunk.c.id)))).scalar()
+                if high is None:
                     return deleted
-                if table is articles and conn.dialect.name == "sqlite":  # the FTS5 table has no foreign key
-                    await conn.execute(text("DELETE FROM search_fts WHERE rowid IN (" + ",".join(map(str, ids)) + ")"))
-                await conn.execute(delete(table).where(table.c.id.in_(ids)))
-                deleted += len(ids)
+                where = and_(table.c.id > low, table.c.id <= high, condition)
+                deleted += await conn.run_sync(_delete_where, table, where)
+                low = high
 
     async def article_count(self) -> int:
         async with self._engine.connect() as conn:

@@ -200,17 +200,18 @@ class DigestsMixin:
         """Each article shared in the channel in (since, until], once, with its popularity."""
         s = shares.c
         in_period = and_(s.team == team, s.channel == channel, s.shared_at > since, s.shared_at <= until)
+        # the period's articles from ix_shares_channel_recent; each one's popularity counted by
+        # probing its own shares, never by grouping every share of the workspace
         firsts = select(s.article_id).where(in_period).group_by(s.article_id).subquery()
-        counts = (
-            select(s.article_id, func.count().label("n"))
-            .where(s.team == team, s.shared_at <= until)
-            .group_by(s.article_id)
-            .subquery()
+        every = shares.alias("every")
+        n = (
+            select(func.count())
+            .where(every.c.article_id == articles.c.id, every.c.team == team, every.c.shared_at <= until)
+            .scalar_subquery()
         )
         q = (
-            select(articles, counts.c.n, analyses.c.data.label("analysis_data"))
+            select(articles, n.label("n"), analyses.c.data.label("analysis_data"))
             .join(firsts, firsts.c.article_id == articles.c.id)
-            .join(counts, counts.c.article_id == articles.c.id)
             .outerjoin(analyses, analyses.c.id == articles.c.latest_analysis_id)  # as search reads it
         )
         out: list[PeriodArticle] = []

@@ -1,8 +1,15 @@
 """Archive lookups behind one interface: full-text search (SQLite FTS5 / PostgreSQL tsvector),
 quotes by person, organization reports, themes, recent articles.
 
-Ranking: text relevance (bm25 / ts_rank_cd, title weighted above body) divided by an age
-factor, so among equally relevant articles the newer one wins.
+Every lookup costs what one page costs, not what the archive holds:
+- search ranks a bounded candidate set: body matches among the newest stories (a window that
+  widens x8 until it holds `MIN_CANDIDATES` matches or the whole archive) plus the newest
+  `TITLE_CANDIDATES` title matches from the whole archive. Ranking: text relevance (bm25 /
+  ts_rank_cd, title weighted above body) divided by an age factor, so among equally relevant
+  articles the newer one wins.
+- quotes, organization articles and recent shares walk an index newest first and stop after a
+  page; "More" continues from a key (keyset), never an OFFSET that rereads earlier pages.
+- organization counts (total, per month) come from the `org_months` counters.
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, func, select, text
+from sqlalchemy import Select, exists, func, select, text, tuple_, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.models import Quote, Share
@@ -23,6 +30,7 @@ from bot.store.tables import (
     articles,
     org_aliases,
     org_mentions,
+    org_months,
     organizations,
     people,
     person_aliases,
@@ -37,6 +45,10 @@ RECENCY_DAYS = 30.0
 TITLE_WEIGHT = 10.0  # bm25 column weight of the title against the body (SQLite)
 MAX_TERMS = 12  # longer queries are cut: more terms only slow the match down
 ORG_REPORT_ARTICLES = 300  # newest articles scanned for "who from it was quoted"
+SEARCH_WINDOW = 4_000  # newest stories (by id) whose body matches are ranked first
+MIN_CANDIDATES = 200  # body matches that make a window enough; fewer: widen it x8
+TITLE_CANDIDATES = 500  # newest title matches from the whole archive, ranked beside the window
+PARTIAL_NAMES = 200  # organizations or people a partial name may match
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -60,11 +72,30 @@ class QuoteHit:
 
 @dataclass(frozen=True, slots=True)
 class ResultPage:
-    """One page of results; `has_more` says whether a "More" button makes sense."""
+    """One page of results; `has_more` says whether a "More" button makes sense. `offset` is how
+    many came before this page; `after` is the key the next page continues from (keyset
+    lookups), None where pages go by offset (search: a bounded candidate set)."""
 
     items: list[Any]
     offset: int
     has_more: bool
+    after: str | None = None
+
+
+def key_of(moment: datetime, row_id: int) -> str:
+    """A keyset position: (time, id) of the last row shown."""
+    return f"{moment.isoformat()}|{row_id}"
+
+
+def parse_key(key: str | None) -> tuple[datetime, int] | None:
+    """The position a "More" button carries, or None (first page, or a key we did not write)."""
+    if not key:
+        return None
+    moment, _, row_id = key.partition("|")
+    try:
+        return datetime.fromisoformat(moment), int(row_id)
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,10 +133,18 @@ def _quote(row: Any) -> Quote:
     return Quote(text=row.text, speaker=row.speaker, speaker_title=row.speaker_title, key=row.key, score=row.score)
 
 
-def _team_filter(team: str | None) -> Any:
+def _shared_in(team: str | None, article_id: Any) -> Any:
+    """"Shared in this team": one probe of shares (article_id, team) per row walked."""
     if team is None:
         return None
-    return exists().where(shares.c.article_id == articles.c.id, shares.c.team == team)
+    return exists().where(shares.c.article_id == article_id, shares.c.team == team)
+
+
+def _before(key: tuple[datetime, int] | None, moment: Any, row_id: Any) -> Any:
+    """Rows strictly after the keyset position, walking (moment, id) newest first."""
+    if key is None:
+        return None
+    return tuple_(moment, row_id) < tuple_(*key)
 
 
 class SearchMixin:
@@ -119,7 +158,10 @@ class SearchMixin:
         if not ids:
             return []
         rows = {r.id: r for r in (await conn.execute(select(articles).where(articles.c.id.in_(ids)))).all()}
-        sq = select(shares).where(shares.c.article_id.in_(ids)).order_by(shares.c.shared_at, shares.c.id)
+        # ordered by article first: an order SQLite could take from ix_shares_team_recent would
+        # lure its planner into walking every share of the team
+        sq = select(shares).where(shares.c.article_id.in_(ids))
+        sq = sq.order_by(shares.c.article_id, shares.c.shared_at, shares.c.id)
         if team is not None:
             sq = sq.where(shares.c.team == team)
         first: dict[int, Share] = {}
@@ -127,8 +169,7 @@ class SearchMixin:
             first.setdefault(r.article_id, share_from_row(r))
         found: dict[int, Quote] = {}
         if words:
-            latest = [rows[i].latest_analysis_id for i in ids if i in rows]
-            qq = select(quotes).where(quotes.c.analysis_id.in_(latest)).order_by(quotes.c.position)
+            qq = select(quotes).where(quotes.c.article_id.in_(ids)).order_by(quotes.c.position)
             by_article: dict[int, list[Quote]] = {}
             for r in (await conn.execute(qq)).all():
                 by_article.setdefault(r.article_id, []).append(_quote(r))
@@ -154,34 +195,76 @@ class SearchMixin:
     async def _ranked_ids(
         self, conn: AsyncConnection, words: list[str], column: str, team: str | None, limit: int, offset: int
     ) -> list[int]:
+        """One page of the ranked candidates, widening the window of newest stories until it
+        holds enough body matches (common words stop at the first window, rare ones reach the
+        whole archive, where there are few of them to rank)."""
+        top = (await conn.execute(select(func.max(articles.c.id)))).scalar() or 0
+        window = SEARCH_WINDOW
+        while True:
+            floor = max(0, top - window)
+            ids, matched = await self._ranked_window(conn, words, column, team, floor, limit, offset)
+            if floor == 0 or matched >= max(MIN_CANDIDATES, offset + limit):
+                return ids
+            window *= 8
+
+    async def _ranked_window(
+        self, conn: AsyncConnection, words: list[str], column: str, team: str | None, floor: int, limit: int,
+        offset: int,
+    ) -> tuple[list[int], int]:
+        """(a page of ids, how many candidates the window gave)."""
         team_sql = " AND EXISTS (SELECT 1 FROM shares s WHERE s.article_id = a.id AND s.team = :team)" if team else ""
-        params: dict[str, Any] = {"limit": limit, "offset": offset, "half": RECENCY_DAYS, "team": team}
+        params: dict[str, Any] = {"limit": limit, "offset": offset, "half": RECENCY_DAYS, "team": team,
+                                  "floor": floor, "titles": TITLE_CANDIDATES}
+        with_titles = column == "doc" and floor > 0
         if conn.dialect.name == "sqlite":
             cols = "{title body}" if column == "doc" else "{themes}"
             params["q"] = f"{cols} : ({fts5_query(words)})"
+            params["qt"] = f"{{title}} : ({fts5_query(words)})"
+            score = f"bm25(search_fts, {TITLE_WEIGHT}, 1.0, 1.0)"
+            # two FTS5 scans, each bounded by FTS5 itself (rowid range; ORDER BY rowid LIMIT)
+            titles = (
+                f" UNION SELECT * FROM (SELECT rowid AS id, {score} AS score FROM search_fts "
+                "WHERE search_fts MATCH :qt AND rowid <= :floor ORDER BY rowid DESC LIMIT :titles)"
+                if with_titles else ""
+            )
             sql = (
-                "SELECT a.id FROM search_fts JOIN articles a ON a.id = search_fts.rowid "
-                f"WHERE search_fts MATCH :q{team_sql} "
-                f"ORDER BY bm25(search_fts, {TITLE_WEIGHT}, 1.0, 1.0) "
+                f"WITH cand AS (SELECT rowid AS id, {score} AS score FROM search_fts "
+                f"WHERE search_fts MATCH :q AND rowid > :floor{titles}) "
+                "SELECT a.id, count(*) OVER () AS matched FROM cand JOIN articles a ON a.id = cand.id "
+                f"WHERE 1 = 1{team_sql} "
+                "ORDER BY cand.score "
                 "/ (1.0 + ln(1.0 + max(0.0, julianday('now') - julianday(a.sort_at)) / :half)), a.id DESC "
                 "LIMIT :limit OFFSET :offset"
             )
         else:
             params["q"] = " ".join(words)
+            titles = (
+                " UNION SELECT * FROM (SELECT d.article_id FROM search_docs d, query "
+                "WHERE d.title @@ query.q AND d.article_id <= :floor ORDER BY d.article_id DESC LIMIT :titles) t"
+                if with_titles else ""
+            )
             sql = (
-                f"SELECT a.id FROM search_docs d JOIN articles a ON a.id = d.article_id, "
-                f"plainto_tsquery('english', :q) query WHERE d.{column} @@ query{team_sql} "
-                f"ORDER BY ts_rank_cd(d.{column}, query, 1) "
+                "WITH query AS (SELECT plainto_tsquery('english', :q) AS q), "
+                f"cand AS (SELECT d.article_id FROM search_docs d, query WHERE d.{column} @@ query.q "
+                f"AND d.article_id > :floor{titles}) "
+                "SELECT a.id, count(*) OVER () AS matched FROM cand "
+                "JOIN search_docs d ON d.article_id = cand.article_id JOIN articles a ON a.id = cand.article_id, query "
+                f"WHERE true{team_sql} "
+                f"ORDER BY ts_rank_cd(d.{column}, query.q, 1) "
                 "/ (1.0 + ln(1.0 + greatest(0.0, extract(epoch FROM now() - a.sort_at) / 86400.0) / :half)) DESC, "
                 "a.id DESC LIMIT :limit OFFSET :offset"
             )
-        return [r[0] for r in (await conn.execute(text(sql), params)).all()]
+        rows = (await conn.execute(text(sql), params)).all()
+        return [r[0] for r in rows], (rows[0].matched if rows else 0)
 
     # --- public lookups --------------------------------------------------------------------
     async def search(
         self, query: str, *, team: str | None = None, limit: int = 5, offset: int = 0, themes: bool = False
     ) -> ResultPage:
-        """Articles matching all words of `query` (titles count more), best and newest first."""
+        """Articles matching all words of `query` (titles count more), best and newest first.
+
+        Pages go by offset: relevance divided by age is no stable key (it moves with the clock),
+        and the offset only walks the bounded candidate set."""
         words = terms(query)
         if not words:
             return ResultPage([], offset, False)
@@ -195,31 +278,49 @@ class SearchMixin:
         return await self.search(query, team=team, limit=limit, offset=offset, themes=True)
 
     async def recent(
-        self, *, team: str | None = None, channel: str | None = None, limit: int = 5, offset: int = 0
+        self, *, team: str | None = None, channel: str | None = None, limit: int = 5, offset: int = 0,
+        after: str | None = None,
     ) -> ResultPage:
-        """Most recently shared articles in a team (or one of its channels); most recently stored
-        ones when not scoped to a team."""
+        """Most recently shared articles in a team (or one of its channels), each at its latest
+        share there; most recently stored ones when not scoped to a team."""
+        key = parse_key(after)
         async with self._engine.connect() as conn:
             if team is None:
-                q = select(articles.c.id).order_by(articles.c.first_seen_at.desc(), articles.c.id.desc())
+                a = articles.c
+                q: Select[*tuple[Any, ...]] = select(a.id, a.first_seen_at.label("at"), a.id.label("row"))
+                q = q.order_by(a.first_seen_at.desc(), a.id.desc())
+                if (cond := _before(key, a.first_seen_at, a.id)) is not None:
+                    q = q.where(cond)
             else:
-                last = func.max(shares.c.shared_at)
-                where = [shares.c.team == team] + ([shares.c.channel == channel] if channel else [])
-                q = (
-                    select(shares.c.article_id)
-                    .where(*where)
-                    .group_by(shares.c.article_id)
-                    .order_by(last.desc(), shares.c.article_id.desc())
+                # walk the newest shares (ix_shares_*_recent) and keep each article at its latest
+                # share in scope: a later share of the same article is one probe away
+                s, later = shares.alias("s"), shares.alias("later")
+                scope = [s.c.team == team] + ([s.c.channel == channel] if channel else [])
+                same = [later.c.team == team] + ([later.c.channel == channel] if channel else [])
+                newer = exists().where(
+                    later.c.article_id == s.c.article_id,
+                    *same,
+                    tuple_(later.c.shared_at, later.c.id) > tuple_(s.c.shared_at, s.c.id),
                 )
-            ids = [r[0] for r in (await conn.execute(q.limit(limit + 1).offset(offset))).all()]
-            hits = await self._hits(conn, ids[:limit], team)
-        return ResultPage(hits, offset, len(ids) > limit)
+                q = select(s.c.article_id, s.c.shared_at.label("at"), s.c.id.label("row")).where(*scope, ~newer)
+                q = q.order_by(s.c.shared_at.desc(), s.c.id.desc())
+                if (cond := _before(key, s.c.shared_at, s.c.id)) is not None:
+                    q = q.where(cond)
+            rows = (await conn.execute(q.limit(limit + 1))).all()
+            hits = await self._hits(conn, [r[0] for r in rows[:limit]], team)
+        more = len(rows) > limit
+        last = rows[limit - 1] if more else None
+        return ResultPage(hits, offset, more, key_of(last.at, last.row) if last is not None else None)
 
-    async def quotes_by(self, person: str, *, team: str | None = None, limit: int = 5, offset: int = 0) -> ResultPage:
-        """What has <person> said: quotes attributed to anyone with that full name or surname."""
+    async def quotes_by(
+        self, person: str, *, team: str | None = None, limit: int = 5, offset: int = 0, after: str | None = None
+    ) -> ResultPage:
+        """What has <person> said: quotes attributed to anyone with that full name or surname,
+        newest story first."""
         key = codec.name_key(person)
         if not key:
             return ResultPage([], offset, False)
+        position = parse_key(after)
         async with self._engine.connect() as conn:
             pids = [
                 r[0]
@@ -229,46 +330,84 @@ class SearchMixin:
             ]
             if not pids:  # partial names: "Lisa Doty" asked as "doty, lisa" won't, "Dot" won't either
                 like = select(people.c.id).where(people.c.name_key.like(f"%{_escape_like(key)}%", escape="\\"))
-                pids = [r[0] for r in (await conn.execute(like.limit(50))).all()]
+                pids = [r[0] for r in (await conn.execute(like.limit(PARTIAL_NAMES))).all()]
             if not pids:
                 return ResultPage([], offset, False)
-            q = (
-                select(quotes, articles.c.sort_at)
-                .join(articles, articles.c.latest_analysis_id == quotes.c.analysis_id)
-                .where(quotes.c.person_id.in_(pids))
-                .order_by(articles.c.sort_at.desc(), quotes.c.article_id.desc(), quotes.c.key.desc(), quotes.c.position)
-            )
-            tf = _team_filter(team)
-            if tf is not None:
-                q = q.where(tf)
-            rows = (await conn.execute(q.limit(limit + 1).offset(offset))).all()
+
+            def newest(pid: int) -> Any:
+                """One person's newest quotes: a walk of ix_quotes_person_sort, stopped at a page."""
+                q = select(quotes).where(quotes.c.person_id == pid)
+                for cond in (_before(position, quotes.c.sort_at, quotes.c.id), _shared_in(team, quotes.c.article_id)):
+                    if cond is not None:
+                        q = q.where(cond)
+                return q.order_by(quotes.c.sort_at.desc(), quotes.c.id.desc()).limit(limit + 1)
+
+            if len(set(pids)) == 1:
+                rows = (await conn.execute(newest(pids[0]))).all()
+            else:  # a surname several people share: one walk each, merged
+                each = union_all(*(select(newest(p).subquery()) for p in sorted(set(pids)))).subquery()
+                merged = select(each).order_by(each.c.sort_at.desc(), each.c.id.desc()).limit(limit + 1)
+                rows = (await conn.execute(merged)).all()
             hits = {h.article_id: h for h in await self._hits(conn, list({r.article_id: 0 for r in rows}), team)}
         items = [QuoteHit(_quote(r), hits[r.article_id]) for r in rows[:limit] if r.article_id in hits]
-        return ResultPage(items, offset, len(rows) > limit)
+        more = len(rows) > limit
+        last = rows[limit - 1] if more else None
+        return ResultPage(items, offset, more, key_of(last.sort_at, last.id) if last is not None else None)
+
+    async def _org_id(self, conn: AsyncConnection, key: str, team: str | None) -> int | None:
+        """By name or alias; else the partial name's most covered organization (in the team)."""
+        row = (await conn.execute(select(org_aliases.c.org_id).where(org_aliases.c.alias_key == key))).first()
+        if row is not None:
+            return int(row[0])
+        like = select(organizations.c.id).where(organizations.c.name_key.like(f"%{_escape_like(key)}%", escape="\\"))
+        ids = [r[0] for r in (await conn.execute(like.limit(PARTIAL_NAMES))).all()]
+        if not ids:
+            return None
+        if team is None:
+            counted = select(org_mentions.c.org_id, func.count().label("n")).where(org_mentions.c.org_id.in_(ids))
+            counted = counted.group_by(org_mentions.c.org_id)
+        else:
+            counted = select(org_months.c.org_id, func.sum(org_months.c.articles).label("n"))
+            counted = counted.where(org_months.c.team == team, org_months.c.org_id.in_(ids))
+            counted = counted.group_by(org_months.c.org_id)
+        best = (await conn.execute(counted.order_by(text("n DESC"), text("1")).limit(1))).first()
+        return int(best[0]) if best is not None else None
+
+    async def _org_months(self, conn: AsyncConnection, org_id: int, team: str | None) -> list[tuple[str, int]]:
+        """Articles per month: the team's counters; unscoped (tests, tools), the mentions."""
+        if team is None:
+            q = select(org_mentions.c.month, func.count()).where(org_mentions.c.org_id == org_id)
+            q = q.group_by(org_mentions.c.month)
+        else:
+            q = select(org_months.c.month, org_months.c.articles).where(
+                org_months.c.team == team, org_months.c.org_id == org_id, org_months.c.articles > 0
+            )
+        return sorted((str(m), int(n)) for m, n in (await conn.execute(q)).all())
+
+    async def _org_article_ids(
+        self, conn: AsyncConnection, org_id: int, team: str | None, limit: int, position: tuple[datetime, int] | None
+    ) -> list[Any]:
+        """The organization's newest articles: a walk of ix_org_mentions_org_sort."""
+        m = org_mentions.c
+        q = select(m.article_id, m.sort_at).where(m.org_id == org_id)
+        for cond in (_before(position, m.sort_at, m.article_id), _shared_in(team, m.article_id)):
+            if cond is not None:
+                q = q.where(cond)
+        return list((await conn.execute(q.order_by(m.sort_at.desc(), m.article_id.desc()).limit(limit))).all())
 
     async def org_report(
-        self, name: str, *, team: str | None = None, limit: int = 5, offset: int = 0
+        self, name: str, *, team: str | None = None, limit: int = 5, offset: int = 0, after: str | None = None
     ) -> OrgReport | None:
         """Articles mentioning an organization (by name or alias), counts per month, and who
         was quoted with a title naming it."""
         key = codec.org_key(name)
         if not key:
             return None
+        position = parse_key(after)
         async with self._engine.connect() as conn:
-            row = (await conn.execute(select(org_aliases.c.org_id).where(org_aliases.c.alias_key == key))).first()
-            if row is None:  # a partial name: the most mentioned organization containing it
-                like = (
-                    select(org_mentions.c.org_id)
-                    .join(organizations, organizations.c.id == org_mentions.c.org_id)
-                    .where(organizations.c.name_key.like(f"%{_escape_like(key)}%", escape="\\"))
-                    .group_by(org_mentions.c.org_id)
-                    .order_by(func.count().desc())
-                    .limit(1)
-                )
-                row = (await conn.execute(like)).first()
-            if row is None:
+            org_id = await self._org_id(conn, key, team)
+            if org_id is None:
                 return None
-            org_id = row[0]
             org = (await conn.execute(select(organizations).where(organizations.c.id == org_id))).one()
             aliases = tuple(
                 r[0]
@@ -279,39 +418,36 @@ class SearchMixin:
                 ).all()
                 if codec.org_key(r[0]) != org.name_key
             )
-            q = (
-                select(articles.c.id, articles.c.sort_at)
-                .join(org_mentions, org_mentions.c.analysis_id == articles.c.latest_analysis_id)
-                .where(org_mentions.c.org_id == org_id)
-                .order_by(articles.c.sort_at.desc(), articles.c.id.desc())
-            )
-            tf = _team_filter(team)
-            if tf is not None:
-                q = q.where(tf)
-            all_rows = (await conn.execute(q)).all()
-            months = Counter(r.sort_at.strftime("%Y-%m") for r in all_rows)
-            page_ids = [r.id for r in all_rows[offset : offset + limit + 1]]
-            hits = await self._hits(conn, page_ids[:limit], team)
-            names = [codec.org_key(n) for n in (org.name, *aliases)]
-            scan = [r.id for r in all_rows[:ORG_REPORT_ARTICLES]]
-            qrows = (
-                await conn.execute(
-                    select(quotes.c.speaker, quotes.c.speaker_title)
-                    .join(articles, articles.c.latest_analysis_id == quotes.c.analysis_id)
-                    .where(articles.c.id.in_(scan), quotes.c.speaker_title.is_not(None), quotes.c.speaker.is_not(None))
-                )
-            ).all()
-        quoted: Counter[tuple[str, str | None]] = Counter()
-        for r in qrows:
-            title_key = codec.name_key(r.speaker_title or "")
-            if any(_contains_name(title_key, n) for n in names):
-                quoted[(r.speaker, r.speaker_title)] += 1
+            months = await self._org_months(conn, org_id, team)
+            page = await self._org_article_ids(conn, org_id, team, limit + 1, position)
+            hits = await self._hits(conn, [r.article_id for r in page[:limit]], team)
+            quoted: Counter[tuple[str, str | None]] = Counter()
+            if position is None:  # the first page says who from it was quoted
+                newest = await self._org_article_ids(conn, org_id, team, ORG_REPORT_ARTICLES, None)
+                scan = [r.article_id for r in newest]
+                qrows = (
+                    await conn.execute(
+                        select(quotes.c.speaker, quotes.c.speaker_title).where(
+                            quotes.c.article_id.in_(scan),
+                            quotes.c.speaker_title.is_not(None),
+                            quotes.c.speaker.is_not(None),
+                        )
+                    )
+                ).all()
+                names = [codec.org_key(n) for n in (org.name, *aliases)]
+                for r in qrows:
+                    title_key = codec.name_key(r.speaker_title or "")
+                    if any(_contains_name(title_key, n) for n in names):
+                        quoted[(r.speaker, r.speaker_title)] += 1
+        more = len(page) > limit
+        last = page[limit - 1] if more else None
+        after = key_of(last.sort_at, last.article_id) if last is not None else None
         return OrgReport(
             name=org.name,
             aliases=aliases,
-            article_count=len(all_rows),
-            by_month=sorted(months.items()),
-            articles=ResultPage(hits, offset, len(page_ids) > limit),
+            article_count=sum(n for _, n in months),
+            by_month=months,
+            articles=ResultPage(hits, offset, more, after),
             quoted=[(s, t, n) for (s, t), n in quoted.most_common(10)],
         )
 

@@ -77,7 +77,7 @@ articles = Table(
     # published date when known, else first seen: what recency ranking and digests sort by
     Column("sort_at", UTCDateTime, nullable=False, index=True),
     Column("first_seen_at", UTCDateTime, nullable=False, default=utcnow),
-    # the newest analysis: quotes and mentions are read through it, so versions never double up
+    # the newest analysis; quotes and mentions are kept for it only (older ones live on as JSON)
     Column("latest_analysis_id", Integer, index=True),
     Column("updated_at", UTCDateTime, nullable=False, default=utcnow),
 )
@@ -107,13 +107,16 @@ quotes = Table(
     Column("id", Integer, primary_key=True),
     Column("analysis_id", Integer, ForeignKey("analyses.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), nullable=False, index=True),
-    Column("person_id", Integer, ForeignKey("people.id", ondelete="SET NULL"), index=True),
+    Column("person_id", Integer, ForeignKey("people.id", ondelete="SET NULL")),
     Column("position", Integer, nullable=False),  # order within the article
     Column("text", Text, nullable=False),
     Column("speaker", String(300)),
     Column("speaker_title", String(300)),
     Column("key", Boolean, nullable=False, default=False),
     Column("score", Float, nullable=False, default=0.0),
+    Column("sort_at", UTCDateTime, nullable=False),  # the article's: newest first per person, one index
+    # "what has X said", newest first: walk this index backwards, stop at a page
+    Index("ix_quotes_person_sort", "person_id", "sort_at", "id"),
 )
 
 organizations = Table(
@@ -139,7 +142,20 @@ org_mentions = Table(
     Column("org_id", Integer, ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True),
     Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("mentions", Integer, nullable=False, default=1),
-    Index("ix_org_mentions_org", "org_id"),
+    Column("sort_at", UTCDateTime, nullable=False),  # the article's: newest first per org, one index
+    Column("month", String(7), nullable=False),  # 'YYYY-MM' of sort_at (UTC): the org_months key
+    Index("ix_org_mentions_org_sort", "org_id", "sort_at", "article_id"),
+)
+
+# Articles per (team, organization, month): what an organization report counts, kept current by
+# saves, shares and retention (an org in tens of thousands of stories is never scanned to count).
+org_months = Table(
+    "org_months",
+    metadata,
+    Column("team", String(32), primary_key=True),
+    Column("org_id", Integer, ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True),
+    Column("month", String(7), primary_key=True),
+    Column("articles", Integer, nullable=False),
 )
 
 people = Table(
@@ -185,6 +201,9 @@ shares = Table(
     UniqueConstraint("team", "channel", "message_ts", "article_id"),
     # "was it shared in this team": one probe per candidate article (search, quotes, orgs)
     Index("ix_shares_article_id_team", "article_id", "team"),
+    # "recently shared" (in a channel, in a team): walk the newest shares, stop at a page
+    Index("ix_shares_channel_recent", "team", "channel", "shared_at", "id"),
+    Index("ix_shares_team_recent", "team", "shared_at", "id"),
 )
 
 jobs = Table(

@@ -142,7 +142,7 @@ def test_any_failure_makes_a_reply_within_block_kit_limits(code: str, url: str |
 def test_a_more_button_stays_within_limits_and_round_trips(command: str, arg: str, offset: int) -> None:
     button = more_button(command, arg, offset)["elements"][0]
     assert len(button["value"]) <= 2000 and len(button["text"]["text"]) <= 75  # Slack's button limits
-    assert parse_more(button["value"]) == (command, arg[:500], offset)
+    assert parse_more(button["value"]) == (command, arg[:500], offset, None)
 
 
 # --- slash-command grammar ----------------------------------------------------------------

@@ -102,7 +102,7 @@ async def test_survives_restart(database_url: str) -> None:
 async def test_purge_deletes_old_shares_then_unshared_articles(
     database_url: str, batch: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("bot.store.archive.PURGE_BATCH", batch)  # batching must not change what goes
+    monkeypatch.setattr("bot.store.archive.PURGE_CHUNK", batch)  # batching must not change what goes
     store = await Store.open(database_url)
     try:
         old = await store.save_article(URL, ARTICLE, ANALYSIS)
