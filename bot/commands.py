@@ -20,6 +20,7 @@ class Usage:
 USAGES: tuple[Usage, ...] = (
     Usage("search", "<words>", "articles shared here that mention the words"),
     Usage("quotes", "<person>", "what someone said (surname or full name)"),
+    Usage("who", "<person>", "a person quoted here: titles, organizations, stories, latest quotes"),
     Usage("org", "<name>", "an organization: articles, mentions over time, who was quoted"),
     Usage("theme", "<words>", "articles about a theme"),
     Usage("recent", "[n]", "the latest articles shared here"),

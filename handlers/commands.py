@@ -103,6 +103,18 @@ async def _quotes(ctx: Ctx) -> Reply:
     return cb.quote_list(f"What {ctx.arg} said", page, ctx.name, ctx.arg, links)
 
 
+async def _who(ctx: Ctx) -> Reply:
+    from bot.store.people import COUNT_CAP
+
+    found = await ctx.deps.store.who(ctx.arg, team=ctx.team)
+    if found.profile is not None:
+        hits = found.profile.stories + [q.article for q in found.profile.latest]
+        return cb.person_page(found.profile, COUNT_CAP, await _links(ctx, hits))
+    if found.candidates:
+        return cb.person_candidates(ctx.arg, found.candidates, COUNT_CAP, ctx.command)
+    return cb.notice(f"Nobody called “{ctx.arg}” is quoted in articles shared here.")
+
+
 async def _org(ctx: Ctx) -> Reply:
     report = await ctx.deps.store.org_report(
         ctx.arg, team=ctx.team, limit=PAGE_SIZE, offset=ctx.offset, after=ctx.after
@@ -164,6 +176,7 @@ async def _analyze(ctx: Ctx) -> Reply:
 for _name, _handler, _instant in (
     ("search", _search, False),
     ("quotes", _quotes, False),
+    ("who", _who, False),
     ("org", _org, False),
     ("theme", _theme, False),
     ("recent", _recent, False),

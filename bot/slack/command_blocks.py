@@ -24,6 +24,7 @@ from bot.slack.blocks import clip, escape, link
 from bot.slack.permalinks import Key, archive_url
 
 if TYPE_CHECKING:  # result types only; this module never touches the database
+    from bot.store.people import PersonCard, PersonProfile
     from bot.store.search import ArticleHit, OrgReport, QuoteHit, ResultPage
 
 MORE_ACTION = "newsbot_more"
@@ -169,6 +170,48 @@ def org_report(
         blocks.append(more_button(command, arg, report.articles.offset + len(hits), report.articles.after))
     lines = [f"{name}: {n} article{'s' if n != 1 else ''}"] + [_hit_line(h) for h in hits]
     return _fallback(lines), blocks
+
+
+def _counted(n: int, cap: int, one: str, many: str) -> str:
+    """"1 quote", "12 quotes", "1,000+ quotes" (a count that stopped at its cap)."""
+    return f"{n:,}{'+' if n >= cap else ''} {one if n == 1 else many}"
+
+
+def person_page(profile: PersonProfile, cap: int, links: Links | None = None) -> tuple[str, list[dict[str, Any]]]:
+    """`who`: titles and organizations seen, counts, latest quotes, the stories with our threads."""
+    name = clip(profile.name, 150)
+    counts = f"{_counted(profile.quote_count, cap, 'quote', 'quotes')} in " \
+        f"{_counted(profile.story_count, cap, 'story', 'stories')}"
+    blocks = [_section(f"*{name}*: {counts}")]
+    facts = []
+    if profile.titles:
+        facts.append("Titles: " + "; ".join(clip(t, 120) for t, _n in profile.titles))
+    if profile.organizations:
+        facts.append("Organizations: " + ", ".join(clip(o, 80) for o, _n in profile.organizations))
+    if facts:
+        blocks.append(_context("\n".join(facts)))
+    if profile.latest:
+        said = "\n".join(f"> “{clip(q.quote.text, QUOTE_CHARS)}”\n{_hit_text(q.article, links).splitlines()[0]}"
+                         for q in profile.latest)
+        blocks.append(_section(f"*Latest quotes*\n{said}"))
+    if profile.stories:
+        blocks.append(_section("*Quoted in*\n" + "\n\n".join(_hit_text(h, links, quote=None) for h in profile.stories)))
+    lines = [f"{name}: {counts}"] + [_hit_line(h) for h in profile.stories]
+    return _fallback(lines), blocks
+
+
+def person_candidates(
+    asked: str, cards: Sequence[PersonCard], cap: int, command: str
+) -> tuple[str, list[dict[str, Any]]]:
+    """`who` for a name several people share: each with their newest title, to ask again."""
+    lines = [
+        f"• {clip(c.name, 80)}" + (f", {clip(c.title, 120)}" if c.title else "")
+        + f" ({_counted(c.quotes, cap, 'quote', 'quotes')})"
+        for c in cards
+    ]
+    head = f"“{clip(asked, 80)}” could be {len(cards)} people quoted here; ask with the full name, e.g. " \
+        f"`{command} who {clip(cards[0].name, 80)}`:"
+    return _fallback([head, *lines]), [_section(head), _section("\n".join(lines))]
 
 
 def share_button(article_id: int) -> dict[str, Any]:

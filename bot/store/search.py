@@ -129,11 +129,11 @@ def best_quote(candidates: list[Quote], words: list[str]) -> Quote | None:
     return best
 
 
-def _quote(row: Any) -> Quote:
+def quote_from_row(row: Any) -> Quote:
     return Quote(text=row.text, speaker=row.speaker, speaker_title=row.speaker_title, key=row.key, score=row.score)
 
 
-def _shared_in(team: str | None, article_id: Any) -> Any:
+def shared_in(team: str | None, article_id: Any) -> Any:
     """"Shared in this team": one probe of shares (article_id, team) per row walked."""
     if team is None:
         return None
@@ -147,50 +147,51 @@ def _before(key: tuple[datetime, int] | None, moment: Any, row_id: Any) -> Any:
     return tuple_(moment, row_id) < tuple_(*key)
 
 
+async def article_hits(
+    conn: AsyncConnection, ids: list[int], team: str | None, words: list[str] | None = None
+) -> list[ArticleHit]:
+    """Article ids (in rank order) -> hits with their first share and a matching quote."""
+    if not ids:
+        return []
+    rows = {r.id: r for r in (await conn.execute(select(articles).where(articles.c.id.in_(ids)))).all()}
+    # ordered by article first: an order SQLite could take from ix_shares_team_recent would
+    # lure its planner into walking every share of the team
+    sq = select(shares).where(shares.c.article_id.in_(ids))
+    sq = sq.order_by(shares.c.article_id, shares.c.shared_at, shares.c.id)
+    if team is not None:
+        sq = sq.where(shares.c.team == team)
+    first: dict[int, Share] = {}
+    for r in (await conn.execute(sq)).all():
+        first.setdefault(r.article_id, share_from_row(r))
+    found: dict[int, Quote] = {}
+    if words:
+        qq = select(quotes).where(quotes.c.article_id.in_(ids)).order_by(quotes.c.position)
+        by_article: dict[int, list[Quote]] = {}
+        for r in (await conn.execute(qq)).all():
+            by_article.setdefault(r.article_id, []).append(quote_from_row(r))
+        for aid, cands in by_article.items():
+            q = best_quote(cands, words)
+            if q is not None:
+                found[aid] = q
+    return [
+        ArticleHit(
+            article_id=i,
+            title=rows[i].title,
+            url=rows[i].canonical_url,
+            site_name=rows[i].site_name,
+            published=rows[i].published,
+            date=rows[i].sort_at,
+            share=first.get(i),
+            quote=found.get(i),
+        )
+        for i in ids
+        if i in rows
+    ]
+
+
+
 class SearchMixin:
     _engine: AsyncEngine
-
-    # --- building blocks ------------------------------------------------------------------
-    async def _hits(
-        self, conn: AsyncConnection, ids: list[int], team: str | None, words: list[str] | None = None
-    ) -> list[ArticleHit]:
-        """Article ids (in rank order) -> hits with their first share and a matching quote."""
-        if not ids:
-            return []
-        rows = {r.id: r for r in (await conn.execute(select(articles).where(articles.c.id.in_(ids)))).all()}
-        # ordered by article first: an order SQLite could take from ix_shares_team_recent would
-        # lure its planner into walking every share of the team
-        sq = select(shares).where(shares.c.article_id.in_(ids))
-        sq = sq.order_by(shares.c.article_id, shares.c.shared_at, shares.c.id)
-        if team is not None:
-            sq = sq.where(shares.c.team == team)
-        first: dict[int, Share] = {}
-        for r in (await conn.execute(sq)).all():
-            first.setdefault(r.article_id, share_from_row(r))
-        found: dict[int, Quote] = {}
-        if words:
-            qq = select(quotes).where(quotes.c.article_id.in_(ids)).order_by(quotes.c.position)
-            by_article: dict[int, list[Quote]] = {}
-            for r in (await conn.execute(qq)).all():
-                by_article.setdefault(r.article_id, []).append(_quote(r))
-            for aid, cands in by_article.items():
-                q = best_quote(cands, words)
-                if q is not None:
-                    found[aid] = q
-        return [
-            ArticleHit(
-                article_id=i,
-                title=rows[i].title,
-                url=rows[i].canonical_url,
-                site_name=rows[i].site_name,
-                published=rows[i].published,
-                date=rows[i].sort_at,
-                share=first.get(i),
-                quote=found.get(i),
-            )
-            for i in ids
-            if i in rows
-        ]
 
     async def _ranked_ids(
         self, conn: AsyncConnection, words: list[str], column: str, team: str | None, limit: int, offset: int
@@ -270,7 +271,7 @@ class SearchMixin:
             return ResultPage([], offset, False)
         async with self._engine.connect() as conn:
             ids = await self._ranked_ids(conn, words, "themes" if themes else "doc", team, limit + 1, offset)
-            hits = await self._hits(conn, ids[:limit], team, words)
+            hits = await article_hits(conn, ids[:limit], team, words)
         return ResultPage(hits, offset, len(ids) > limit)
 
     async def theme(self, query: str, *, team: str | None = None, limit: int = 5, offset: int = 0) -> ResultPage:
@@ -307,7 +308,7 @@ class SearchMixin:
                 if (cond := _before(key, s.c.shared_at, s.c.id)) is not None:
                     q = q.where(cond)
             rows = (await conn.execute(q.limit(limit + 1))).all()
-            hits = await self._hits(conn, [r[0] for r in rows[:limit]], team)
+            hits = await article_hits(conn, [r[0] for r in rows[:limit]], team)
         more = len(rows) > limit
         last = rows[limit - 1] if more else None
         return ResultPage(hits, offset, more, key_of(last.at, last.row) if last is not None else None)
@@ -329,7 +330,7 @@ class SearchMixin:
                 ).all()
             ]
             if not pids:  # partial names: "Lisa Doty" asked as "doty, lisa" won't, "Dot" won't either
-                like = select(people.c.id).where(people.c.name_key.like(f"%{_escape_like(key)}%", escape="\\"))
+                like = select(people.c.id).where(people.c.name_key.like(f"%{escape_like(key)}%", escape="\\"))
                 pids = [r[0] for r in (await conn.execute(like.limit(PARTIAL_NAMES))).all()]
             if not pids:
                 return ResultPage([], offset, False)
@@ -337,7 +338,7 @@ class SearchMixin:
             def newest(pid: int) -> Any:
                 """One person's newest quotes: a walk of ix_quotes_person_sort, stopped at a page."""
                 q = select(quotes).where(quotes.c.person_id == pid)
-                for cond in (_before(position, quotes.c.sort_at, quotes.c.id), _shared_in(team, quotes.c.article_id)):
+                for cond in (_before(position, quotes.c.sort_at, quotes.c.id), shared_in(team, quotes.c.article_id)):
                     if cond is not None:
                         q = q.where(cond)
                 return q.order_by(quotes.c.sort_at.desc(), quotes.c.id.desc()).limit(limit + 1)
@@ -348,8 +349,8 @@ class SearchMixin:
                 each = union_all(*(select(newest(p).subquery()) for p in sorted(set(pids)))).subquery()
                 merged = select(each).order_by(each.c.sort_at.desc(), each.c.id.desc()).limit(limit + 1)
                 rows = (await conn.execute(merged)).all()
-            hits = {h.article_id: h for h in await self._hits(conn, list({r.article_id: 0 for r in rows}), team)}
-        items = [QuoteHit(_quote(r), hits[r.article_id]) for r in rows[:limit] if r.article_id in hits]
+            hits = {h.article_id: h for h in await article_hits(conn, list({r.article_id: 0 for r in rows}), team)}
+        items = [QuoteHit(quote_from_row(r), hits[r.article_id]) for r in rows[:limit] if r.article_id in hits]
         more = len(rows) > limit
         last = rows[limit - 1] if more else None
         return ResultPage(items, offset, more, key_of(last.sort_at, last.id) if last is not None else None)
@@ -359,7 +360,7 @@ class SearchMixin:
         row = (await conn.execute(select(org_aliases.c.org_id).where(org_aliases.c.alias_key == key))).first()
         if row is not None:
             return int(row[0])
-        like = select(organizations.c.id).where(organizations.c.name_key.like(f"%{_escape_like(key)}%", escape="\\"))
+        like = select(organizations.c.id).where(organizations.c.name_key.like(f"%{escape_like(key)}%", escape="\\"))
         ids = [r[0] for r in (await conn.execute(like.limit(PARTIAL_NAMES))).all()]
         if not ids:
             return None
@@ -390,7 +391,7 @@ class SearchMixin:
         """The organization's newest articles: a walk of ix_org_mentions_org_sort."""
         m = org_mentions.c
         q = select(m.article_id, m.sort_at).where(m.org_id == org_id)
-        for cond in (_before(position, m.sort_at, m.article_id), _shared_in(team, m.article_id)):
+        for cond in (_before(position, m.sort_at, m.article_id), shared_in(team, m.article_id)):
             if cond is not None:
                 q = q.where(cond)
         return list((await conn.execute(q.order_by(m.sort_at.desc(), m.article_id.desc()).limit(limit))).all())
@@ -420,7 +421,7 @@ class SearchMixin:
             )
             months = await self._org_months(conn, org_id, team)
             page = await self._org_article_ids(conn, org_id, team, limit + 1, position)
-            hits = await self._hits(conn, [r.article_id for r in page[:limit]], team)
+            hits = await article_hits(conn, [r.article_id for r in page[:limit]], team)
             quoted: Counter[tuple[str, str | None]] = Counter()
             if position is None:  # the first page says who from it was quoted
                 newest = await self._org_article_ids(conn, org_id, team, ORG_REPORT_ARTICLES, None)
@@ -437,7 +438,7 @@ class SearchMixin:
                 names = [codec.org_key(n) for n in (org.name, *aliases)]
                 for r in qrows:
                     title_key = codec.name_key(r.speaker_title or "")
-                    if any(_contains_name(title_key, n) for n in names):
+                    if any(contains_name(title_key, n) for n in names):
                         quoted[(r.speaker, r.speaker_title)] += 1
         more = len(page) > limit
         last = page[limit - 1] if more else None
@@ -452,10 +453,10 @@ class SearchMixin:
         )
 
 
-def _escape_like(s: str) -> str:
+def escape_like(s: str) -> str:
     return s.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _contains_name(haystack: str, name: str) -> bool:
+def contains_name(haystack: str, name: str) -> bool:
     """Whole-word containment, so 'AAM' doesn't match inside 'Saam'."""
     return bool(name) and re.search(r"(?<!\w)" + re.escape(name) + r"(?!\w)", haystack) is not None

@@ -196,6 +196,41 @@ async def test_paging_with_more_and_escaping(app: App) -> None:
     assert len(rest) == 2 and page2.get("replace_original") is True and _button(page2, "newsbot_more") is None
     assert json.dumps(rest[0]) not in json.dumps(first)  # page 2 is new articles
 
+    # quotes page by key (newest story first): page 2 continues after page 1's last quote
+    more = _button(quotes, "newsbot_more")
+    assert more is not None and json.loads(more)["k"]
+    key = await app.click("newsbot_more", more)
+    [quotes2] = await app._responses(key)
+    dates = [re.findall(r"Jan (\d), 2025", json.dumps(b)) for b in quotes["blocks"] + quotes2["blocks"]]
+    assert [int(d[0]) for d in dates if d] == [7, 6, 5, 4, 3, 2, 1]  # all seven stories once, newest first
+
+
+@pytest.mark.slow
+async def test_who_gives_a_person_page_or_the_candidates(app: App) -> None:
+    gold = json.loads(SEED_GOLD.read_text())
+    answer, _ = await app.command("who Brian Doty")
+    blocks = _blocks_text(answer)
+    assert "*Brian Doty*" in blocks and gold["title"] in blocks
+    assert "<#C1> · <https://newsroom.slack.com/archives/C1/p1766000000000100|thread>" in blocks  # our thread
+    doty = [q["text"] for q in gold["quotes"] if q["speaker"] == "Brian Doty"]
+    assert f"{len(doty)} quotes in 1 story" in blocks  # the gold set's count for him
+    assert "API Innovation Center" in blocks  # his title as the story gives it
+    answer, _ = await app.command("who Doty")  # a surname one person here has: the page
+    assert "*Brian Doty*" in _blocks_text(answer)
+
+    for n, who in enumerate(("Ann Lee", "Bo Lee", "Ann Lee")):
+        art = Article(url=f"https://ex.test/lee{n}", canonical_url=f"https://ex.test/lee{n}",
+                      title=f"Harbour story {n}", published=f"2025-02-0{n + 1}", paragraphs=("Harbour.",))
+        an = Analysis(quotes=(Quote(f"Harbour words {n}", who, f"mayor of Town {n}"),))
+        aid = await app.store.save_article(art.url, art, an)
+        await app.store.record_share(aid, Share(TEAM_ID, "C1", f"17100000{n:02d}.000100", "U1"))
+    answer, _ = await app.command("who Lee")
+    text = answer["text"]
+    assert "could be 2 people" in text and "Ann Lee, mayor of Town 2 (2 quotes)" in text
+    assert "Bo Lee, mayor of Town 1 (1 quote)" in text
+    answer, _ = await app.command("who Nobody Atall")
+    assert answer["text"] == "Nobody called “Nobody Atall” is quoted in articles shared here."
+
 
 @pytest.mark.slow
 async def test_analyze_on_demand_then_share_to_channel(app: App) -> None:
