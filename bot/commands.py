@@ -3,10 +3,15 @@ and describe every subcommand once for the help text."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+from bot.ledger import MAX_DAYS as MAX_SOURCES_DAYS
 
 DEFAULT_RECENT = 5
 MAX_RECENT = 20
+DEFAULT_SOURCES_DAYS = 7
+_CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|[^>]*)?>")  # how Slack escapes a #channel in command text
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +27,7 @@ USAGES: tuple[Usage, ...] = (
     Usage("quotes", "<person>", "what someone said (surname or full name)"),
     Usage("who", "<person>", "a person quoted here: titles, organizations, stories, latest quotes"),
     Usage("org", "<name>", "an organization: articles, mentions over time, who was quoted"),
+    Usage("sources", "[days] [#channel]", "who this channel's stories quote, and what kind of sources"),
     Usage("theme", "<words>", "articles about a theme"),
     Usage("recent", "[n]", "the latest articles shared here"),
     Usage("analyze", "<url>", "read an article now (only you see it, with a button to share)"),
@@ -55,6 +61,26 @@ def recent_count(arg: str) -> int | None:
     if not arg.isdigit():
         return None
     return max(1, min(int(arg), MAX_RECENT))
+
+
+@dataclass(frozen=True, slots=True)
+class SourcesArgs:
+    days: int
+    channel: str | None  # None: the channel the command was typed in
+
+
+def sources_args(arg: str) -> SourcesArgs | None:
+    """`sources`, `sources 30`, `sources <#C123|news>`, `sources 30 <#C123>`; None when a word
+    is neither a number of days nor a channel Slack escaped."""
+    days, channel = DEFAULT_SOURCES_DAYS, None
+    for word in arg.split():
+        if word.isdigit():
+            days = max(1, min(int(word), MAX_SOURCES_DAYS))
+        elif (m := _CHANNEL.fullmatch(word)) is not None:
+            channel = m.group(1)
+        else:
+            return None
+    return SourcesArgs(days, channel)
 
 
 def slack_url(arg: str) -> str:

@@ -62,6 +62,10 @@ class Quote:
     score: float = 0.0
     start: int = 0
     end: int = 0
+    # the sources ledger's category (government, company, ..., unnamed) and the organization
+    # the speaker speaks for, when the article names one (see bot.analysis.source_kinds)
+    source_kind: str = ""
+    source_org: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +74,7 @@ class Organization:
     aliases: tuple[str, ...] = ()
     mentions: int = 1
     score: float = 0.0
+    kind: str = ""  # government, company, academic, advocacy, media, sports, party, other
 
 
 @dataclass(frozen=True, slots=True)

@@ -115,6 +115,15 @@ async def _who(ctx: Ctx) -> Reply:
     return cb.notice(f"Nobody called “{ctx.arg}” is quoted in articles shared here.")
 
 
+async def _sources(ctx: Ctx) -> Reply:
+    args = grammar.sources_args(ctx.arg)
+    if args is None:
+        example = f"{ctx.command} sources 30 #news"
+        return help_reply(ctx, f"`sources` takes a number of days and a channel, e.g. `{example}`.")
+    channel = args.channel or ctx.channel
+    return cb.sources_report(await ctx.deps.store.sources(ctx.team, channel, args.days), channel, args.days)
+
+
 async def _org(ctx: Ctx) -> Reply:
     report = await ctx.deps.store.org_report(
         ctx.arg, team=ctx.team, limit=PAGE_SIZE, offset=ctx.offset, after=ctx.after
@@ -177,6 +186,7 @@ for _name, _handler, _instant in (
     ("search", _search, False),
     ("quotes", _quotes, False),
     ("who", _who, False),
+    ("sources", _sources, False),
     ("org", _org, False),
     ("theme", _theme, False),
     ("recent", _recent, False),

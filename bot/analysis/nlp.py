@@ -8,7 +8,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 # Importing the modules registers their factories with spaCy.
-from bot.analysis import orgs, person_names, quotes, summary, themes
+from bot.analysis import orgs, person_names, quotes, source_kinds, summary, themes
 from bot.errors import ModelError
 from bot.models import Analysis
 
@@ -21,6 +21,7 @@ OUR_COMPONENTS: tuple[tuple[str, str | None, str | None], ...] = (
     (orgs.COMPONENT, None, "ner"),
     (person_names.COMPONENT, orgs.COMPONENT, None),
     (quotes.COMPONENT, None, None),
+    (source_kinds.COMPONENT, None, None),
     (themes.COMPONENT, None, None),
 )
 

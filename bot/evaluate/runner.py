@@ -17,7 +17,7 @@ from bot.config import Settings
 from bot.evaluate.metrics import SuiteResult
 from bot.paths import CONFIG_DIR, REPO_ROOT
 
-SUITES = ("extraction", "quotes", "ner", "themes", "seed", "newsroom")
+SUITES = ("extraction", "quotes", "ner", "themes", "seed", "newsroom", "sources")
 
 
 @dataclass

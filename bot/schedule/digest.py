@@ -32,8 +32,9 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot import ledger
 from bot.models import Analysis, Article, Quote
-from bot.slack.blocks import clip, link
+from bot.slack.blocks import clip, escape, link
 
 # Block budget: header + (group heading + article) per article + who's-in-the-news + "more"
 # + divider = 2 * MAX_SHOWN + 4 <= 50 blocks.
@@ -204,6 +205,10 @@ def _blocks(title: str, shown: list[DigestItem], ranked: list[DigestItem], slash
         names = most_present(ranked, kind)
         if names:
             lines.append(f"*{heading}:* " + ", ".join(clip(n, NAME_CHARS) for n in names))
+    quoted = ((n, q) for n, item in enumerate(ranked) if item.analysis for q in item.analysis.quotes)
+    voices = ledger.voices_line(ledger.build(quoted, stories=len(ranked)))
+    if voices:
+        lines.append(escape(voices))
     if lines:
         blocks.append(DividerBlock())
         blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(lines))))

@@ -20,6 +20,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.commands import Usage
+from bot.ledger import KIND_LABELS, Ledger, percent
 from bot.slack.blocks import clip, escape, link
 from bot.slack.permalinks import Key, archive_url
 
@@ -212,6 +213,33 @@ def person_candidates(
     head = f"“{clip(asked, 80)}” could be {len(cards)} people quoted here; ask with the full name, e.g. " \
         f"`{command} who {clip(cards[0].name, 80)}`:"
     return _fallback([head, *lines]), [_section(head), _section("\n".join(lines))]
+
+
+def sources_report(ledger: Ledger, channel: str, days: int, top: int = 10) -> tuple[str, list[dict[str, Any]]]:
+    """`sources`: the share of quotes by kind of source, the people and organizations quoted."""
+    period = f"the last {days} day{'s' if days != 1 else ''}"
+    if not ledger.quotes:
+        return notice(f"No quotes in stories shared in this channel in {period}.")
+    s = "stories" if ledger.stories != 1 else "story"
+    head = f"*Who <#{channel}> quoted* in {period}: {ledger.quotes} quotes in {ledger.stories} {s}"
+    kinds = " · ".join(f"{KIND_LABELS[k]} {percent(share)}" for k, share in ledger.kinds)
+    blocks = [_section(head), _context(f"By kind of source: {kinds}")]
+    people = [
+        f"• {clip(v.name, 80)}" + (f", {clip(v.title, 120)}" if v.title else "")
+        + f" ({_counted(v.quotes, 10**9, 'quote', 'quotes')}, {_counted(len(v.stories), 10**9, 'story', 'stories')})"
+        for v in ledger.people[:top]
+    ]
+    if people:
+        blocks.append(_section("*People*\n" + "\n".join(people)))
+    orgs = [f"• {clip(name, 80)}: {KIND_LABELS.get(kind, kind)}, {n} quote{'s' if n != 1 else ''}"
+            for name, kind, n in ledger.organizations[:top]]
+    if orgs:
+        blocks.append(_section("*Organizations quoted*\n" + "\n".join(orgs)))
+    repeat = ledger.repeat_voices
+    if repeat:
+        names = ", ".join(f"{clip(v.name, 80)} ({len(v.stories)})" for v in repeat[:top])
+        blocks.append(_context(f"Repeat voices: {names}"))
+    return _fallback([f"Who <#{channel}> quoted in {period}: {ledger.quotes} quotes", kinds]), blocks
 
 
 def share_button(article_id: int) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """Storage edge: SQLAlchemy 2 async over SQLite (default) or PostgreSQL, migrated by Alembic.
 
 `Store` is the one object the rest of Newsbot talks to; each concern lives in its own module
-(jobs, archive, search, people, digests) as a mixin over the same engine.
+(jobs, archive, search, people, sources, digests) as a mixin over the same engine.
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ from bot.store.engine import create_engine, dispose, migrate, reaching
 from bot.store.jobs import JOB_LEASE, JobsMixin
 from bot.store.people import PeopleMixin
 from bot.store.search import SearchMixin
+from bot.store.sources import SourcesMixin
 
 __all__ = ["ANALYZER_VERSION", "JOB_LEASE", "Store", "StoredArticle"]
 
 
-class Store(JobsMixin, ArchiveMixin, SearchMixin, PeopleMixin, DigestsMixin):
+class Store(JobsMixin, ArchiveMixin, SearchMixin, PeopleMixin, SourcesMixin, DigestsMixin):
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 

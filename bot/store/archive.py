@@ -256,6 +256,8 @@ def _save_people(conn: Connection, article_id: int, analysis_id: int, analysis: 
                 "key": q.key,
                 "score": q.score,
                 "sort_at": sort_at,
+                "source_kind": q.source_kind or None,
+                "source_org": q.source_org,
             }
         )
     if person_rows:

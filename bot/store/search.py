@@ -130,7 +130,8 @@ def best_quote(candidates: list[Quote], words: list[str]) -> Quote | None:
 
 
 def quote_from_row(row: Any) -> Quote:
-    return Quote(text=row.text, speaker=row.speaker, speaker_title=row.speaker_title, key=row.key, score=row.score)
+    return Quote(text=row.text, speaker=row.speaker, speaker_title=row.speaker_title, key=row.key, score=row.score,
+                 source_kind=row.source_kind or "", source_org=row.source_org)
 
 
 def shared_in(team: str | None, article_id: Any) -> Any:

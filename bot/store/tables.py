@@ -115,6 +115,8 @@ quotes = Table(
     Column("key", Boolean, nullable=False, default=False),
     Column("score", Float, nullable=False, default=0.0),
     Column("sort_at", UTCDateTime, nullable=False),  # the article's: newest first per person, one index
+    Column("source_kind", String(16)),  # the sources ledger's category (bot.analysis.source_kinds)
+    Column("source_org", String(300)),  # the organization the speaker speaks for, if named
     # "what has X said", newest first: walk this index backwards, stop at a page
     Index("ix_quotes_person_sort", "person_id", "sort_at", "id"),
 )

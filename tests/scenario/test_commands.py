@@ -320,3 +320,40 @@ async def test_shutdown_cancels_answers_still_running(sqlite_url: str) -> None:
         await runner.cleanup()  # what SIGTERM does: the answer must not outlive the store
         assert loop.time() - t0 < 10 and task.cancelled() and not commands.tasks
         assert app.slack.responses.get(key) is None  # cancelled, not answered from a closed store
+
+
+@pytest.mark.slow
+async def test_sources_ledger_for_this_or_another_channel(app: App) -> None:
+    import time
+
+    now = time.time()
+    stories = [  # (channel, quotes as (speaker, title, kind, organization))
+        ("C7", [("Ann Lee", "CEO of Acme Corp", "company", "Acme Corp"),
+                ("Ann Lee", "CEO of Acme Corp", "company", "Acme Corp")]),
+        ("C7", [("Ann Lee", "CEO of Acme Corp", "company", "Acme Corp"),
+                ("Save Rivers", None, "advocacy", "Save Rivers"), (None, None, "unnamed", None)]),
+        ("C8", [("Bo Park", "Senator", "government", None)]),
+    ]
+    for n, (channel, quotes) in enumerate(stories):
+        art = Article(url=f"https://ex.test/src{n}", canonical_url=f"https://ex.test/src{n}",
+                      title=f"Rivers story {n}", published="2026-11-30", paragraphs=("Rivers.",))
+        an = Analysis(quotes=tuple(Quote(f"Words {n}.{i}", s, t, source_kind=k, source_org=o)
+                                   for i, (s, t, k, o) in enumerate(quotes)))
+        aid = await app.store.save_article(art.url, art, an)
+        ts = now - 3600 * (n + 1)
+        await app.store.record_share(aid, Share(TEAM_ID, channel, f"{ts:.6f}", "U1", shared_at=ts))
+
+    answer, _ = await app.command("sources", channel="C7")
+    text, blocks = answer["text"], _blocks_text(answer)
+    assert text.startswith("Who <#C7> quoted in the last 7 days: 5 quotes")
+    assert "company 60 % · advocacy/NGO 20 % · unnamed 20 %" in blocks
+    assert "Ann Lee, CEO of Acme Corp (3 quotes, 2 stories)" in blocks
+    assert "Save Rivers: advocacy/NGO, 1 quote" in blocks and "Repeat voices: Ann Lee (2)" in blocks
+    assert "Bo Park" not in blocks  # another channel's story
+
+    answer, _ = await app.command("sources 30 <#C8|politics>", channel="C7")
+    assert "government/official 100 %" in _blocks_text(answer) and "Bo Park, Senator" in _blocks_text(answer)
+    answer, _ = await app.command("sources", channel="C9")
+    assert answer["text"] == "No quotes in stories shared in this channel in the last 7 days."
+    answer, _ = await app.command("sources lots")
+    assert "`sources` takes a number of days and a channel" in answer["text"]

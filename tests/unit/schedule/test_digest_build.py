@@ -47,3 +47,24 @@ def test_empty_period_posts_nothing_unless_a_quiet_note_is_wanted() -> None:
     assert build([], title="News digest", max_articles=10) is None
     quiet = build([], title="News digest", max_articles=10, quiet_note=True)
     assert quiet is not None and len(quiet.blocks) == 1 and "quiet day" in quiet.text
+
+
+def test_a_voices_line_sums_up_who_the_period_quoted() -> None:
+    def quoted(i: int, *quotes: Quote) -> DigestItem:
+        url = f"https://news.example/v{i}"
+        return DigestItem(Article(url=url, canonical_url=url, title=f"Story {i}"), Analysis(quotes=quotes), 1, 1.0 + i)
+
+    items = [
+        quoted(1, Quote("a", "Ann Lee", source_kind="company", source_org="Acme"),
+               Quote("b", "Bo Park", source_kind="government")),
+        quoted(2, Quote("c", "Ann Lee", source_kind="company", source_org="Acme"), Quote("d", None)),
+    ]
+    digest = build(items, title="News digest", max_articles=10)
+    assert digest is not None
+    assert "Voices: 4 quotes from 2 people, 1 organization; company 50 %, government/official 25 %" in json.dumps(
+        digest.blocks
+    )
+    silent = build([item(1)], title="News digest", max_articles=10)  # a quote with no kind stored: other
+    assert silent is not None and "Voices: 1 quote from 1 person, 0 organizations; other 100 %" in json.dumps(
+        silent.blocks
+    )
