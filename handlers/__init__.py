@@ -9,11 +9,12 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.deps import Deps
-from handlers import actions, commands, events, messages
+from handlers import actions, commands, events, home, messages
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
     messages.register(app, deps)
     commands.register(app, deps)
     actions.register(app, deps)
+    home.register(app, deps)
     events.register(app, deps)

@@ -25,11 +25,14 @@ from bot.slack.blocks import clip, escape, link
 from bot.slack.permalinks import Key, archive_url
 
 if TYPE_CHECKING:  # result types only; this module never touches the database
+    from bot.store.digests import Subscription
     from bot.store.people import PersonCard, PersonProfile
     from bot.store.search import ArticleHit, OrgReport, QuoteHit, ResultPage
 
 MORE_ACTION = "newsbot_more"
 SHARE_ACTION = "newsbot_share"
+WHO_ACTION = "newsbot_home_who"  # Home tab: open a person page
+SOURCES_ACTION = "newsbot_home_sources"  # Home tab: open a channel's sources ledger
 TITLE_CHARS = 150
 QUOTE_CHARS = 300
 SECTION_CHARS = 3000
@@ -240,6 +243,46 @@ def sources_report(ledger: Ledger, channel: str, days: int, top: int = 10) -> tu
         names = ", ".join(f"{clip(v.name, 80)} ({len(v.stories)})" for v in repeat[:top])
         blocks.append(_context(f"Repeat voices: {names}"))
     return _fallback([f"Who <#{channel}> quoted in {period}: {ledger.quotes} quotes", kinds]), blocks
+
+
+def _button(label: str, action_id: str, value: str) -> dict[str, Any]:
+    return ButtonElement(text=label[:75], action_id=action_id, value=value[:2000]).to_dict()
+
+
+def home_view(
+    recent: Sequence[ArticleHit], voices: Ledger, subscriptions: Sequence[Subscription], links: Links | None = None,
+    top: int = 5,
+) -> dict[str, Any]:
+    """The Home tab: stories recently shared where the bot is, this week's most quoted voices (each
+    a button to their page), the digest subscriptions and a ledger button per channel."""
+    blocks: list[dict[str, Any]] = [_section("*Recently shared*")]
+    blocks += [_section(_hit_text(h, links)) for h in recent] or [_context("Nothing shared yet.")]
+    blocks.append(_section("*This week's most quoted*"))
+    if voices.people:
+        blocks.append(_context("Voices: " + " · ".join(f"{KIND_LABELS[k]} {percent(x)}" for k, x in voices.kinds[:4])))
+        for v in voices.people[:top]:
+            who = clip(v.name, 80) + (f", {clip(v.title, 120)}" if v.title else "")
+            line = f"{who} ({_counted(v.quotes, 10**9, 'quote', 'quotes')})"
+            blocks.append(SectionBlock(text=MarkdownTextObject(text=line)).to_dict()
+                          | {"accessory": _button("Who is this?", WHO_ACTION, v.name)})
+    else:
+        blocks.append(_context("Nobody quoted this week yet."))
+    blocks.append(_section("*Digests and sources*"))
+    channels = list(dict.fromkeys([s.channel for s in subscriptions] + [h.share.channel for h in recent if h.share]))
+    for channel in channels[:top * 2]:
+        subs = [s for s in subscriptions if s.channel == channel]
+        when = ", ".join(f"{s.time} {s.timezone} ({s.days})" for s in subs) or "no digest"
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=f"<#{channel}>: {escape(when)}")).to_dict()
+                      | {"accessory": _button("Sources", SOURCES_ACTION, channel)})
+    if not channels:
+        blocks.append(_context("No digests yet: `/newsbot digest subscribe 07:30` in a channel."))
+    return {"type": "home", "blocks": blocks[:100]}
+
+
+def modal(title: str, blocks: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """A read-only modal (Home tab buttons): Slack caps titles at 24 characters, views at 100 blocks."""
+    return {"type": "modal", "title": {"type": "plain_text", "text": title[:24]},
+            "close": {"type": "plain_text", "text": "Close"}, "blocks": list(blocks)[:100]}
 
 
 def share_button(article_id: int) -> dict[str, Any]:

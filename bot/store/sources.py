@@ -20,14 +20,14 @@ from bot.store.tables import quotes, shares, utcnow
 class SourcesMixin:
     _engine: AsyncEngine
 
-    async def sources(self, team: str, channel: str, days: int, *, now: datetime | None = None) -> ledger.Ledger:
+    async def sources(
+        self, team: str, channel: str | None, days: int, *, now: datetime | None = None
+    ) -> ledger.Ledger:
+        """The ledger of one channel, or of the whole workspace (channel None: the Home tab)."""
         since = (now or utcnow()) - timedelta(days=max(1, min(days, ledger.MAX_DAYS)))
         s = shares.c
-        shared = (
-            select(s.article_id, s.shared_at)
-            .where(s.team == team, s.channel == channel, s.shared_at > since)
-            .order_by(s.shared_at.desc())
-        )
+        scope = [s.team == team, s.shared_at > since] + ([s.channel == channel] if channel else [])
+        shared = select(s.article_id, s.shared_at).where(*scope).order_by(s.shared_at.desc())
         async with self._engine.connect() as conn:
             order = list(dict.fromkeys(r.article_id for r in (await conn.execute(shared)).all()))
             rows: list[Any] = []

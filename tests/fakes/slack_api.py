@@ -269,6 +269,13 @@ class FakeSlack:
             return {"ok": True, "channels": channels, "response_metadata": {"next_cursor": ""}}
         if method == "apps.connections.open":
             return {"ok": True, "url": self.socket_url}
+        if method in ("views.publish", "views.open"):
+            who = "user_id" if method == "views.publish" else "trigger_id"
+            view = args.get("view")
+            view = json.loads(view) if isinstance(view, str) else view
+            if not args.get(who) or not isinstance(view, dict) or len(view.get("blocks", [])) > 100:
+                return {"ok": False, "error": "invalid_arguments"}
+            return {"ok": True, "view": {**view, "id": f"V{next(self._ts):08d}"}}
         return {"ok": False, "error": "unknown_method"}
 
     async def _response_url(self, request: web.Request) -> web.Response:

@@ -357,3 +357,48 @@ async def test_sources_ledger_for_this_or_another_channel(app: App) -> None:
     assert answer["text"] == "No quotes in stories shared in this channel in the last 7 days."
     answer, _ = await app.command("sources lots")
     assert "`sources` takes a number of days and a channel" in answer["text"]
+
+
+@pytest.mark.slow
+async def test_home_tab_shows_stories_voices_digests_and_opens_pages(app: App) -> None:
+    import time
+
+    from tests.fakes.slack_events import event_body
+
+    gold = json.loads(SEED_GOLD.read_text())
+    now = time.time()  # this week's shares: the seed story again, in C7
+    aid = (await app.store.search("pharmaceutical manufacturing", team=TEAM_ID)).items[0].article_id
+    await app.store.record_share(aid, Share(TEAM_ID, "C7", f"{now:.6f}", "U1", shared_at=now))
+    from datetime import UTC, datetime
+
+    await app.store.digest_subscribe(TEAM_ID, "C7", "07:30", "Europe/Paris", "weekdays", "U1", datetime.now(UTC))
+
+    body = event_body({"type": "app_home_opened", "user": "U0EDITOR", "channel": "D0HOME", "tab": "home",
+                       "event_ts": f"{now:.6f}"})
+    async with app.http.post(app.base + "/slack/events", data=body,
+                             headers=signed_headers(SECRET, body)) as r:
+        assert r.status == 200
+    for _ in range(200):
+        if app.slack.calls_to("views.publish", ok_only=True):
+            break
+        await asyncio.sleep(0.05)
+    [call] = app.slack.calls_to("views.publish", ok_only=True)
+    view = call.args["view"] if isinstance(call.args["view"], dict) else json.loads(call.args["view"])
+    text = json.dumps(view, ensure_ascii=False)
+    assert call.args["user_id"] == "U0EDITOR" and view["type"] == "home"
+    assert gold["title"] in text  # recently shared
+    assert "Brian Doty" in text and "newsbot_home_who" in text  # a voice of the week, with a button
+    assert "<#C7>: 07:30 Europe/Paris (weekdays)" in text and "newsbot_home_sources" in text
+
+    await app.click("newsbot_home_who", "Brian Doty")
+    await app.click("newsbot_home_sources", "C7")
+    for _ in range(200):
+        if len(app.slack.calls_to("views.open", ok_only=True)) == 2:
+            break
+        await asyncio.sleep(0.05)
+    opened = [c.args["view"] if isinstance(c.args["view"], dict) else json.loads(c.args["view"])
+              for c in app.slack.calls_to("views.open", ok_only=True)]
+    texts = sorted(json.dumps(v, ensure_ascii=False) for v in opened)
+    assert any("*Brian Doty*" in t and "API Innovation Center" in t for t in texts)
+    assert any("Who <#C7> quoted" in t for t in texts)
+    assert all(v["type"] == "modal" for v in opened)
