@@ -73,6 +73,12 @@ class HTTPStatusError(FetchError):
         super().__init__(message or f"the site answered HTTP {status}")
 
 
+class NotModified(FetchError):
+    """The page has not changed since we read it (HTTP 304 to a conditional request)."""
+
+    code = "not_modified"
+
+
 class NotHTML(FetchError):
     """The link is not a web page (PDF, image, video, ...)."""
 

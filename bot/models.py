@@ -21,6 +21,8 @@ class Page:
     status: int = 200
     content_type: str = "text/html"
     charset: str | None = None  # from the Content-Type header, if any
+    etag: str | None = None  # validators for a later conditional request (story changes)
+    last_modified: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +138,8 @@ class Report:
     analysis: Analysis | None = None
     failure: Failure | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    etag: str | None = None  # the page's validators, stored with the article
+    last_modified: str | None = None
 
     @property
     def ok(self) -> bool:

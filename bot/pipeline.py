@@ -298,4 +298,5 @@ async def read_target(
         )
     # `Article.url` is the target exactly as the user gave it (the page's own is canonical_url).
     article = dataclasses.replace(article, url=target)
-    return Report(target=target, article=article, analysis=analysis, timings=timings)
+    return Report(target=target, article=article, analysis=analysis, timings=timings,
+                  etag=page.etag, last_modified=page.last_modified)

@@ -16,7 +16,6 @@ import signal
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 
 from aiohttp import web
@@ -178,7 +177,6 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
             analyzer=analyzer,
             client=client,
             max_concurrent=settings.max_concurrent_jobs,
-            freshness=timedelta(hours=settings.freshness_hours),
             instance=instance_name(settings.port),
         )
         stack.push_async_callback(worker.close)

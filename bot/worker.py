@@ -23,18 +23,21 @@ import os
 import socket
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.errors import AnalysisError
+from bot.errors import AnalysisError, NotModified
 from bot.models import Analysis, Article, Failure, Job, Page, Share
 from bot.pipeline import read_target
-from bot.slack.blocks import PriorShare, analysis_blocks, failure_blocks, short_reply
+from bot.slack.blocks import PriorShare, analysis_blocks, failure_blocks, short_reply, update_note
 from bot.slack.faults import SLACK_ERRORS, error_word, fault_of
 from bot.slack.pacing import Pacer
+from bot.store.archive import Validators
 from bot.store.jobs import JOB_LEASE
+from bot.story_changes import StoryChange, compare
 
 if TYPE_CHECKING:
     from bot.pipeline import Analyzer
@@ -45,6 +48,7 @@ log = logging.getLogger(__name__)
 WORKING, DONE, PROBLEM = "eyes", "white_check_mark", "warning"
 # A job claimed this many times without finishing crashed its process each time: give up.
 MAX_ATTEMPTS = 3
+STORED_FOREVER = timedelta(days=365 * 100)  # any stored analysis of this analyzer version: a re-share
 GAVE_UP = "gave_up"  # error code of a job given up after MAX_ATTEMPTS
 # How often to look for jobs nobody runs (a dead sibling's, or queued ones never picked up),
 # and how long a queued job may wait before the sweep takes it (its own process submits it
@@ -68,7 +72,19 @@ def instance_name(port: int) -> str:
 
 
 class PageLoader(Protocol):
-    async def fetch(self, url: str) -> Page: ...
+    async def fetch(self, url: str, *, etag: str | None = None, last_modified: str | None = None) -> Page: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """What a job read: the article and analysis to reply with (or the failure), where it was
+    first shared, and what changed since then (a re-share of an updated story)."""
+
+    article: Article | None = None
+    analysis: Analysis | None = None
+    first_share: Share | None = None
+    failure: Failure | None = None
+    change: StoryChange | None = None
 
 
 class Worker:
@@ -82,7 +98,6 @@ class Worker:
         analyzer: Analyzer,
         client: AsyncWebClient,
         max_concurrent: int,
-        freshness: timedelta,
         instance: str | None = None,
         lease: timedelta = JOB_LEASE,
         sweep_every: float = SWEEP_SECONDS,
@@ -92,7 +107,6 @@ class Worker:
         self._fetcher = fetcher
         self._analyzer = analyzer
         self._client = client
-        self._freshness = freshness
         self.instance = instance or f"{socket.gethostname()}:pid{os.getpid()}"
         self._lease = lease
         self._sweep_every = sweep_every
@@ -209,15 +223,18 @@ class Worker:
     async def _process(self, job: Job, reply: _Reply) -> None:
         share, t0 = job.share, time.perf_counter()
         await self._react("reactions_add", share, WORKING)
-        article, analysis, prior, failure = await self._read(job)
-        if failure is not None:
-            text, blocks = failure_blocks(failure, url=job.url)
+        read = await self._read(job)
+        prior = await self._prior(read.first_share, share)
+        if read.failure is not None:
+            text, blocks = failure_blocks(read.failure, url=job.url)
         else:
-            assert article is not None and analysis is not None
-            text, blocks = analysis_blocks(article, analysis, first_share=await self._prior(prior, share))
-        error_code = failure.code if failure is not None else None
+            assert read.article is not None and read.analysis is not None
+            text, blocks = analysis_blocks(read.article, read.analysis, first_share=prior, change=read.change)
+        error_code = read.failure.code if read.failure is not None else None
         if not await self._reply(job, reply, text, blocks, error_code):
             return
+        if read.change is not None and read.first_share is not None and prior is not None:
+            await self._note_update(read.first_share, read.change, share, reply.ts)
         log.info(
             "job %s: replied in %.2fs (%.2fs after the share) %s %s",
             job.id, time.perf_counter() - t0, time.time() - share.shared_at if share.shared_at else -1,
@@ -327,21 +344,48 @@ class Worker:
         except Exception:
             log.exception("job %s: could not record its failure; the sweep retries it", job.id)
 
-    async def _read(
-        self, job: Job
-    ) -> tuple[Article | None, Analysis | None, Share | None, Failure | None]:
-        """The stored analysis when fresh (no second fetch), else the pipeline's; shares recorded."""
-        stored = await self._store.fresh_article(job.url, self._freshness)
-        if stored is not None:
-            await self._store.record_share(stored.article_id, job.share)
-            return stored.article, stored.analysis, stored.first_share, None
+    async def _read(self, job: Job) -> _Read:
+        """A link seen before is asked again with a conditional request: unchanged (304, or the
+        same text), unreachable or now unreadable, the stored analysis answers; changed, the new
+        version is analysed and compared. A new link goes through the pipeline. Shares recorded."""
+        stored = await self._store.fresh_article(job.url, STORED_FOREVER)
         load: Callable[[str], Awaitable[Page]] = self._fetcher.fetch
+        if stored is not None:
+            load = functools.partial(self._fetcher.fetch, etag=stored.etag, last_modified=stored.last_modified)
         report = await read_target(job.url, load, self._analyzer)
+        change: StoryChange | None = None
+        if stored is not None:
+            if report.article is not None and report.analysis is not None:
+                change = compare((stored.article, stored.analysis), (report.article, report.analysis))
+            if change is None:
+                if not report.ok and report.failure is not None and report.failure.code != NotModified.code:
+                    log.info("job %s: %s could not be read again (%s); the stored analysis answers",
+                             job.id, job.url, report.failure.code)
+                await self._store.record_share(stored.article_id, job.share)
+                return _Read(stored.article, stored.analysis, stored.first_share)
         if report.failure is not None:
-            return None, None, None, report.failure
+            return _Read(failure=report.failure)
         assert report.article is not None and report.analysis is not None
-        await self._store.save_and_share(job.url, report.article, report.analysis, job.share)
-        return report.article, report.analysis, None, None
+        validators = Validators(report.etag, report.last_modified)
+        await self._store.save_and_share(job.url, report.article, report.analysis, job.share, validators=validators)
+        if stored is None:
+            return _Read(report.article, report.analysis)
+        log.info("job %s: %s changed since it was first read; analysed again", job.id, job.url)
+        return _Read(report.article, report.analysis, stored.first_share, change=change)
+
+    async def _note_update(self, first: Share, change: StoryChange, share: Share, reply_ts: str | None) -> None:
+        """Best effort: a short "updated since shared" note in the first thread, linking the new reply."""
+        permalink = None
+        try:
+            if reply_ts:
+                resp = await self._client.chat_getPermalink(channel=share.channel, message_ts=reply_ts)
+                permalink = resp.get("permalink")
+            await self._client.chat_postMessage(
+                channel=first.channel, thread_ts=first.reply_thread_ts, text=update_note(change, permalink),
+                unfurl_links=False, unfurl_media=False,
+            )
+        except SLACK_ERRORS as exc:
+            log.info("could not note the update in %s: %s", first.channel, error_word(exc))
 
     async def _prior(self, first: Share | None, share: Share) -> PriorShare | None:
         """Where the article was first shared, unless that was this very message."""

@@ -23,6 +23,7 @@ from bot.errors import (
     FetchTimeout,
     HTTPStatusError,
     NotHTML,
+    NotModified,
     TooLarge,
     TooManyRedirects,
 )
@@ -144,13 +145,14 @@ class Fetcher:
     ) -> None:
         await self.close()
 
-    async def fetch(self, url: str) -> Page:
-        """GET an http(s) URL (already normalized by `bot.links.normalize_url`)."""
+    async def fetch(self, url: str, *, etag: str | None = None, last_modified: str | None = None) -> Page:
+        """GET an http(s) URL (already normalized by `bot.links.normalize_url`). With validators
+        from an earlier read it is a conditional request: NotModified when the site says 304."""
         if self._session is None:
             raise RuntimeError("Fetcher is not started: use `async with Fetcher(...)`")
         try:
             async with asyncio.timeout(self.limits.total_timeout):
-                return await self._fetch(self._session, url)
+                return await self._fetch(self._session, url, _conditional(etag, last_modified))
         except BlockedAddress as exc:
             log.warning("refused to fetch %s: %s", url, exc.message)
             raise
@@ -172,11 +174,11 @@ class Fetcher:
         except aiohttp.ClientError as exc:
             raise FetchError(f"{_host(url)}: fetch failed ({type(exc).__name__})") from exc
 
-    async def _fetch(self, session: aiohttp.ClientSession, url: str) -> Page:
+    async def _fetch(self, session: aiohttp.ClientSession, url: str, headers: dict[str, str]) -> Page:
         current = URL(url)
         for _hop in range(self.limits.max_redirects + 1):
             self._check_hop(current)
-            async with session.get(current, allow_redirects=False) as resp:
+            async with session.get(current, allow_redirects=False, headers=headers) as resp:
                 location = resp.headers.get("Location")
                 if resp.status in REDIRECT_STATUSES and location:
                     current = _join(resp.url, location)
@@ -190,6 +192,8 @@ class Fetcher:
         self.policy.check_literal(url.raw_host)
 
     async def _read(self, url: str, resp: aiohttp.ClientResponse) -> Page:
+        if resp.status == 304:
+            raise NotModified(f"{_host(url)}: the page has not changed")
         if resp.status >= 400 or resp.status in REDIRECT_STATUSES:
             status = resp.status
             raise HTTPStatusError(status, STATUS_MESSAGES.get(status, _status_message(status)))
@@ -219,7 +223,19 @@ class Fetcher:
             status=resp.status,
             content_type=mime,
             charset=charset,
+            etag=resp.headers.get("ETag"),
+            last_modified=resp.headers.get("Last-Modified"),
         )
+
+
+def _conditional(etag: str | None, last_modified: str | None) -> dict[str, str]:
+    """RFC 9110 conditional request headers: a server that honours either answers 304 if unchanged."""
+    headers = {}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    return headers
 
 
 def _join(base: URL, location: str) -> URL:

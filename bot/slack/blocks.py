@@ -21,6 +21,7 @@ from slack_sdk.models.blocks import (
 
 from bot import messages
 from bot.models import Analysis, Article, Failure, Quote
+from bot.story_changes import StoryChange
 from bot.textclean import strip_invisible
 
 # Slack's limits (https://api.slack.com/reference/block-kit/blocks) and our own, smaller caps.
@@ -173,6 +174,33 @@ def _prior(first_share: PriorShare) -> str:
     return ":repeat: " + text
 
 
+def change_lines(change: StoryChange) -> list[str]:
+    """What changed, one escaped line each: the headline, quotes added and removed, new organizations."""
+    lines = []
+    if change.headline_changed:
+        before = clip(change.headline_before or "", HEADLINE_CHARS)
+        after = clip(change.headline_after or "", HEADLINE_CHARS)
+        lines.append(messages.HEADLINE_CHANGED.format(before=before, after=after))
+    edits = ((change.quotes_added, messages.QUOTES_ADDED), (change.quotes_removed, messages.QUOTES_REMOVED))
+    for quotes, wording in edits:
+        if quotes:
+            head = wording.format(n=len(quotes), s="s" if len(quotes) != 1 else "")
+            shown = "; ".join(f"“{clip(q.text, 120)}”" + (f" — {clip(q.speaker, 60)}" if q.speaker else "")
+                              for q in quotes[:2])
+            lines.append(f"{head}: {shown}")
+    if change.organizations_added:
+        names = ", ".join(clip(n, NAME_CHARS) for n in change.organizations_added[:5])
+        lines.append(messages.ORGS_ADDED.format(names=names))
+    return lines
+
+
+def update_note(change: StoryChange, permalink: str | None) -> str:
+    """The short note posted in the first thread when the story changed."""
+    what = "; ".join(change_lines(change)) or "its text changed"
+    text = messages.UPDATED_NOTE.format(what=what)
+    return text + (" " + text_link(permalink, messages.NEW_ANALYSIS) if permalink else "")
+
+
 def _fallback_date(first_share: PriorShare) -> str:
     d = datetime.fromtimestamp(first_share.shared_at)
     return f"{d:%b} {d.day}, {d.year}"
@@ -214,7 +242,7 @@ def _chars(blocks: list[dict[str, Any]]) -> int:
 
 # --- builders -----------------------------------------------------------------------------
 def analysis_blocks(
-    article: Article, analysis: Analysis, *, first_share: PriorShare | None = None
+    article: Article, analysis: Analysis, *, first_share: PriorShare | None = None, change: StoryChange | None = None
 ) -> tuple[str, list[dict[str, Any]]]:
     """The thread reply for one article: (plain-text fallback, Block Kit blocks)."""
     title = clip(article.title or article.canonical_url or article.url, HEADLINE_CHARS)
@@ -225,6 +253,9 @@ def analysis_blocks(
     orgs, themes = _orgs(analysis), _themes(analysis)
 
     blocks: list[Block] = [_mrkdwn_section(f"*{link(url, title)}*"), _context(meta)]
+    changed = change_lines(change) if change is not None else []
+    if change is not None:  # first: it is why this reply differs from the first thread's
+        blocks.append(_mrkdwn_section("\n".join([":pencil2: " + messages.STORY_UPDATED, *changed])))
     if summary:
         blocks.append(_mrkdwn_section(summary))
     for i, q in enumerate(quotes):
@@ -245,6 +276,8 @@ def analysis_blocks(
 
     shown_url = text_link(url, url, MAX_URL_CHARS) if len(url) <= MAX_URL_CHARS else ""
     lines = [f"{title} {shown_url}".rstrip(), meta]
+    if change is not None:
+        lines += [messages.STORY_UPDATED.strip("*"), *changed]
     if summary:
         lines.append(summary)
     lines += [f"“{clip(q.text, 200)}” — {speaker_line(q)}" for q in quotes]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.store.archive import ANALYZER_VERSION, ArchiveMixin, StoredArticle
+from bot.store.archive import ANALYZER_VERSION, ArchiveMixin, StoredArticle, Validators
 from bot.store.digests import DigestsMixin
 from bot.store.engine import create_engine, dispose, migrate, reaching
 from bot.store.jobs import JOB_LEASE, JobsMixin
@@ -16,7 +16,7 @@ from bot.store.people import PeopleMixin
 from bot.store.search import SearchMixin
 from bot.store.sources import SourcesMixin
 
-__all__ = ["ANALYZER_VERSION", "JOB_LEASE", "Store", "StoredArticle"]
+__all__ = ["ANALYZER_VERSION", "JOB_LEASE", "Store", "StoredArticle", "Validators"]
 
 
 class Store(JobsMixin, ArchiveMixin, SearchMixin, PeopleMixin, SourcesMixin, DigestsMixin):

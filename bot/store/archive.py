@@ -59,6 +59,8 @@ class StoredArticle:
     analysis: Analysis
     analyzed_at: datetime
     first_share: Share | None = None
+    etag: str | None = None  # validators of the read that analysis came from
+    last_modified: str | None = None
 
 
 def month_of(moment: datetime) -> str:
@@ -290,7 +292,17 @@ def _save_entities(
     counters.bump(conn, article_id, teams, +1)
 
 
-def _save_article(conn: Connection, url: str, article: Article, analysis: Analysis, version: str) -> int:
+@dataclass(frozen=True, slots=True)
+class Validators:
+    """HTTP validators of the read being saved (None: the page gave none, or a local file)."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+def _save_article(
+    conn: Connection, url: str, article: Article, analysis: Analysis, version: str, validators: Validators
+) -> int:
     canonical = article.canonical_url or url
     now = utcnow()
     values = {
@@ -304,6 +316,8 @@ def _save_article(conn: Connection, url: str, article: Article, analysis: Analys
         "paragraphs": list(article.paragraphs),
         "word_count": article.word_count,
         "updated_at": now,
+        "etag": (validators.etag or "")[:512] or None,
+        "last_modified": (validators.last_modified or "")[:64] or None,
     }
     published = parse_published(article.published)
     url_keys = list(dict.fromkeys(u for u in (url, canonical, article.url) if u))
@@ -341,10 +355,11 @@ def _save_article(conn: Connection, url: str, article: Article, analysis: Analys
 
 
 def _save_tx(
-    url: str, article: Article, analysis: Analysis, share: Share | None, version: str, conn: Connection
+    url: str, article: Article, analysis: Analysis, share: Share | None, version: str, validators: Validators,
+    conn: Connection,
 ) -> int:
     """One save as a sync function of a connection: `run_write` runs it in one hop."""
-    article_id = _save_article(conn, url, article, analysis, version)
+    article_id = _save_article(conn, url, article, analysis, version, validators)
     if share is not None:
         _insert_share(conn, article_id, share)
     return article_id
@@ -391,21 +406,26 @@ class ArchiveMixin:
     _engine: AsyncEngine
 
     async def save_article(
-        self, url: str, article: Article, analysis: Analysis, *, analyzer_version: str = ANALYZER_VERSION
+        self, url: str, article: Article, analysis: Analysis, *, analyzer_version: str = ANALYZER_VERSION,
+        validators: Validators = Validators(),
     ) -> int:
         """Upsert the article on its canonical URL and store `analysis` as a new version."""
-        return await self._save(url, article, analysis, None, analyzer_version)
+        return await self._save(url, article, analysis, None, analyzer_version, validators)
 
     async def save_and_share(
-        self, url: str, article: Article, analysis: Analysis, share: Share, *, analyzer_version: str = ANALYZER_VERSION
+        self, url: str, article: Article, analysis: Analysis, share: Share, *, analyzer_version: str = ANALYZER_VERSION,
+        validators: Validators = Validators(),
     ) -> int:
         """`save_article` and `record_share` in one write transaction (one turn at the write lock)."""
-        return await self._save(url, article, analysis, share, analyzer_version)
+        return await self._save(url, article, analysis, share, analyzer_version, validators)
 
-    async def _save(self, url: str, article: Article, analysis: Analysis, share: Share | None, version: str) -> int:
+    async def _save(
+        self, url: str, article: Article, analysis: Analysis, share: Share | None, version: str,
+        validators: Validators,
+    ) -> int:
         for attempt in (1, 2):
             try:
-                save = functools.partial(_save_tx, url, article, analysis, share, version)
+                save = functools.partial(_save_tx, url, article, analysis, share, version, validators)
                 return await run_write(self._engine, save)
             except IntegrityError:  # a concurrent save of the same article won the insert
                 if attempt == 2:
@@ -453,6 +473,8 @@ class ArchiveMixin:
             analysis=codec.analysis_from_json(an.data),
             analyzed_at=an.created_at,
             first_share=share_from_row(sh) if sh is not None else None,
+            etag=art.etag,
+            last_modified=art.last_modified,
         )
 
     async def record_share(self, article_id: int, share: Share) -> None:

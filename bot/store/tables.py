@@ -80,6 +80,9 @@ articles = Table(
     # the newest analysis; quotes and mentions are kept for it only (older ones live on as JSON)
     Column("latest_analysis_id", Integer, index=True),
     Column("updated_at", UTCDateTime, nullable=False, default=utcnow),
+    # the page's validators at its latest read: a re-share asks "changed since?" (story changes)
+    Column("etag", String(512)),
+    Column("last_modified", String(64)),
 )
 
 # Every URL an article was reached by (as shared, normalized, canonical): fresh-cache lookups.

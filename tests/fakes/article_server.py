@@ -3,7 +3,8 @@
 Binds 127.0.0.1 on a free port. Routes (all GET):
 
   /files/<name>            a file from `root` (Content-Type from its suffix)
-  /pages/<path>            bytes registered with `add()` (any status, type and headers)
+  /pages/<path>            bytes registered with `add()` (any status, type and headers; an ETag
+                           header makes it answer 304 to a matching If-None-Match)
   /slow-headers?delay=S    waits S seconds before answering
   /slow-body?delay=S       sends headers and half a page, then waits S seconds
   /trickle?every=S&n=N     an HTML page sent in N pieces, one every S seconds
@@ -50,6 +51,7 @@ class ArticleServer:
         self.host = host
         self.port = 0
         self.hits: collections.Counter[str] = collections.Counter()
+        self.conditional: collections.Counter[str] = collections.Counter()  # requests with If-None-Match
         self._pages: dict[str, tuple[int, bytes, dict[str, str]]] = {}
         self._runner: web.AppRunner | None = None
 
@@ -143,6 +145,9 @@ class ArticleServer:
         if found is None:
             raise web.HTTPNotFound()
         status, body, headers = found
+        self.conditional[request.path] += bool(request.headers.get("If-None-Match"))
+        if headers.get("ETag") and request.headers.get("If-None-Match") == headers["ETag"]:
+            return web.Response(status=304, headers={"ETag": headers["ETag"]})  # as real servers do
         return web.Response(status=status, body=body, headers=headers)
 
     async def _slow_headers(self, request: web.Request) -> web.Response:

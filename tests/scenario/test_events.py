@@ -286,10 +286,54 @@ async def test_same_article_again_reuses_the_analysis_and_links_the_first_thread
     assert "First shared" not in reply_text(replies_in(slack, first)[0])
     assert (await bot.send(event_body(message(second, f"<{url}>"))))[0] == 200
     [reply] = await wait_reply(slack, second)
-    assert web_server.hits["/pages/reused.html"] == 1, "the article was fetched again"
+    # asked again (no validators to send: a plain GET), the same text: the stored analysis answers
+    assert web_server.hits["/pages/reused.html"] == 2
     seen = reply_text(reply)
-    assert f"<#{first}>" in seen
+    assert f"<#{first}>" in seen and "Updated since" not in seen
     assert f"/archives/{first}/p{first_event['ts'].replace('.', '')}" in seen
+
+
+async def test_a_story_that_changed_since_it_was_shared_says_what_changed(
+    bot: Bot, slack: FakeSlack, web_server: ArticleServer
+) -> None:
+    html = (SHARED_ARTICLES / SEED).read_text().replace(GOLD["url"], "https://patientdaily.example/stories/updated")
+    url = web_server.add("updated.html", html, headers={"ETag": '"v1"'})
+    first, second, third = new_channel(), new_channel(), new_channel()
+    first_event = message(first, f"<{url}>")
+    assert (await bot.send(event_body(first_event)))[0] == 200
+    await wait_reply(slack, first)
+    await bot.idle()
+
+    # unchanged: the conditional request gets 304, the stored analysis answers
+    assert (await bot.send(event_body(message(second, f"<{url}>"))))[0] == 200
+    [same] = await wait_reply(slack, second)
+    assert web_server.conditional["/pages/updated.html"] == 1 and "Updated since" not in reply_text(same)
+
+    # the publisher edits the story: a new headline, one quote replaced by another
+    old_quote = GOLD["quotes"][0]["text"].replace("'", "’")  # as the page writes it
+    new_quote = "We are opening three more plants before the end of the year, and hiring for all of them."
+    edited = html.replace(GOLD["title"], "US drug makers race to build plants at home").replace(old_quote, new_quote)
+    web_server.add("updated.html", edited, headers={"ETag": '"v2"'})
+    assert (await bot.send(event_body(message(third, f"<{url}>"))))[0] == 200
+    [changed] = await wait_reply(slack, third)
+    seen = reply_text(changed)
+    assert "Updated since it was first shared" in seen
+    assert f"Headline was “{GOLD['title']}”, now “US drug makers race to build plants at home”." in seen
+    assert "1 quote added: “We are opening three more plants" in seen
+    assert "1 quote removed: “a growing recognition" in seen
+    assert f"<#{first}>" in seen  # and where it was first shared
+    def notes() -> list[Call]:
+        return [c for c in replies_in(slack, first) if "This story has changed" in c.args.get("text", "")]
+
+    await bot.idle()  # the note follows the reply
+    note = notes()
+    assert len(note) == 1 and note[0].args["thread_ts"] == first_event["ts"]
+    assert f"/archives/{third}/p" in note[0].args["text"]  # linking the new analysis
+
+    # shared once more: the new version is what is stored now (304 to "v2", no second note)
+    assert (await bot.send(event_body(message(new_channel(), f"<{url}>"))))[0] == 200
+    await bot.idle()
+    assert len(notes()) == 1 and web_server.conditional["/pages/updated.html"] == 3
 
 
 async def test_unreadable_page_gets_a_clear_failure_reply(

@@ -343,3 +343,17 @@ async def test_hostile_sites_do_not_starve_a_normal_one(article_server: ArticleS
     assert page.status == 200 and normal < 1.0, f"the normal site took {normal:.2f} s"
     codes = sorted({getattr(o, "code", repr(o)) for o in outcomes})
     assert codes == ["fetch_timeout", "too_large"], codes
+
+
+async def test_a_conditional_request_says_not_modified(article_server: ArticleServer, fetcher: Fetcher) -> None:
+    from bot.errors import NotModified
+
+    stamp = "Tue, 01 Dec 2026 08:00:00 GMT"
+    url = article_server.add("etag.html", HTML, headers={"ETag": '"v1"', "Last-Modified": stamp})
+    first = await fetcher.fetch(url)
+    assert (first.etag, first.last_modified) == ('"v1"', stamp)
+    with pytest.raises(NotModified):
+        await fetcher.fetch(url, etag=first.etag, last_modified=first.last_modified)
+    again = await fetcher.fetch(url, etag='"v0"')  # what we hold is not what the site has: the page
+    assert again.body == first.body and again.status == 200
+    assert article_server.conditional["/pages/etag.html"] == 2

@@ -46,7 +46,7 @@ class World:
     def worker(self, instance: str = ME, store: Store | None = None, **kw: Any) -> Worker:
         settings = load_settings(slack_bot_token=BOT_TOKEN, slack_api_url=self.slack.api_url)
         w = Worker(store=store or self.store, fetcher=self.fetcher, analyzer=self.analyzer,
-                   client=make_client(settings), max_concurrent=4, freshness=timedelta(hours=1),
+                   client=make_client(settings), max_concurrent=4,
                    instance=instance, **kw)
         w.mark_ready()
         return w
