@@ -1,4 +1,4 @@
-"""`newsbot` command line: analyze | extract | eval | check | migrate | serve | clock."""
+"""`newsbot` command line: analyze | extract | eval | check | migrate | serve | clock | playground."""
 
 from __future__ import annotations
 
@@ -50,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="bring the database schema up to date (serve also does it at start-up)")
     sub.add_parser("serve", help="run the Slack bot (HTTP mode, or Socket Mode with SLACK_APP_TOKEN)")
     sub.add_parser("clock", help="run only the digest scheduler (one process per deployment)")
+    sub.add_parser("playground", help="a local page showing the reply Newsbot would post for a link (no Slack needed)")
     return p
 
 
@@ -130,6 +131,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.server import serve
 
             return serve(settings)
+        if args.command == "playground":
+            from bot import playground
+
+            return playground.run(settings)
         if args.command == "clock":
             from bot.schedule.clock import run_clock
 
