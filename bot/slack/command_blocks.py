@@ -229,6 +229,7 @@ def sources_report(ledger: Ledger, channel: str, days: int, top: int = 10) -> tu
     blocks = [_section(head), _context(f"By kind of source: {kinds}")]
     people = [
         f"• {clip(v.name, 80)}" + (f", {clip(v.title, 120)}" if v.title else "")
+        + (f" · {clip(v.organization, 80)}" if v.organization and v.organization not in (v.title or "") else "")
         + f" ({_counted(v.quotes, 10**9, 'quote', 'quotes')}, {_counted(len(v.stories), 10**9, 'story', 'stories')})"
         for v in ledger.people[:top]
     ]
