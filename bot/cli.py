@@ -55,37 +55,33 @@ def _parser() -> argparse.ArgumentParser:
 
 
 async def _read_all(targets: Sequence[str], settings: Settings, *, analyze: bool, as_json: bool) -> int:
-    from bot.fetch import Fetcher, FetchLimits, read_local
+    from bot.compose import reading
+    from bot.fetch import read_local
     from bot.links import normalize_url
     from bot.models import Page
-    from bot.pipeline import Analyzer, read_target
+    from bot.pipeline import read_target
     from bot.report import to_json, to_text
 
-    analyzer = Analyzer(settings.spacy_model, workers=max(1, min(settings.workers, len(targets))))
-    await analyzer.start()
     failed = 0
-    try:
-        async with Fetcher(FetchLimits.from_settings(settings)) as fetcher:
+    async with reading(settings, workers=min(settings.workers, len(targets))) as (fetcher, analyzer):
 
-            async def load(target: str) -> Page:
-                if URL_SCHEME.match(target):
-                    return await fetcher.fetch(normalize_url(target))
-                return await asyncio.to_thread(read_local, target, settings.max_bytes)
+        async def load(target: str) -> Page:
+            if URL_SCHEME.match(target):
+                return await fetcher.fetch(normalize_url(target))
+            return await asyncio.to_thread(read_local, target, settings.max_bytes)
 
-            tasks = [asyncio.create_task(read_target(t, load, analyzer, analyze=analyze)) for t in targets]
-            for i, task in enumerate(tasks, 1):  # print in the order given, as soon as each is ready
-                report = await task
-                failed += not report.ok
-                if len(targets) > 1:
-                    status = "ok" if report.ok else report.failure.code  # type: ignore[union-attr]
-                    print(f"[{i}/{len(targets)}] {status} {report.target}", file=sys.stderr)
-                if as_json:
-                    obj = to_json(report, with_analysis=analyze, with_text=not analyze)
-                    print(json.dumps(obj, ensure_ascii=False), flush=True)
-                else:
-                    print(to_text(report), flush=True)
-    finally:
-        await analyzer.aclose()
+        tasks = [asyncio.create_task(read_target(t, load, analyzer, analyze=analyze)) for t in targets]
+        for i, task in enumerate(tasks, 1):  # print in the order given, as soon as each is ready
+            report = await task
+            failed += not report.ok
+            if len(targets) > 1:
+                status = "ok" if report.ok else report.failure.code  # type: ignore[union-attr]
+                print(f"[{i}/{len(targets)}] {status} {report.target}", file=sys.stderr)
+            if as_json:
+                obj = to_json(report, with_analysis=analyze, with_text=not analyze)
+                print(json.dumps(obj, ensure_ascii=False), flush=True)
+            else:
+                print(to_text(report), flush=True)
     return 1 if failed else 0
 
 

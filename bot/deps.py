@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from bot.config import Settings
     from bot.fetch import Fetcher
     from bot.pipeline import Analyzer
+    from bot.runner import Runner
+    from bot.schedule.scheduler import DigestScheduler
     from bot.store import Store
+    from bot.worker import Worker
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class Deps:
     settings: Settings
     store: Store
     fetcher: Fetcher
     analyzer: Analyzer
-    worker: Any = None  # bot.worker.Worker
-    scheduler: Any = None  # bot.schedule.scheduler.DigestScheduler
-    commands: Any = None  # handlers.commands.Runner: /newsbot answer tasks, closed by bot.server
+    commands: Runner  # answers after the ack (/newsbot, buttons, Home tab), closed before the store
+    worker: Worker | None = None
+    scheduler: DigestScheduler | None = None  # None where `newsbot clock` runs the digests

@@ -12,9 +12,10 @@ from datetime import datetime
 
 from aiohttp import web
 
+from bot.compose import reading
 from bot.config import Settings
 from bot.errors import NewsbotError
-from bot.fetch import Fetcher, FetchLimits
+from bot.fetch import Fetcher
 from bot.links import normalize_url
 from bot.models import Failure
 from bot.pipeline import Analyzer, read_target
@@ -67,14 +68,9 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application()
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
-        analyzer = Analyzer(settings.spacy_model, workers=max(1, min(settings.workers, 2)))
-        await analyzer.start()
-        async with Fetcher(FetchLimits.from_settings(settings)) as fetcher:
+        async with reading(settings, workers=min(settings.workers, 2)) as (fetcher, analyzer):
             app[FETCHER], app[ANALYZER] = fetcher, analyzer
-            try:
-                yield
-            finally:
-                await analyzer.aclose()
+            yield
 
     app.cleanup_ctx.append(lifecycle)
     app.router.add_get("/", _index)

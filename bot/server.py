@@ -29,6 +29,7 @@ from bot.errors import ConfigError
 from bot.fetch import Fetcher, FetchLimits
 from bot.models import Job
 from bot.pipeline import Analyzer
+from bot.runner import Runner
 from bot.slack.client import make_client
 from bot.slack.faults import SLACK_ERRORS, error_word
 from bot.slack.identity import BotIdentity
@@ -141,7 +142,8 @@ async def _healthz(request: web.Request) -> web.Response:
     if not state.ready or state.deps is None:
         return web.json_response({"ok": False, "status": "starting"}, status=503)
     worker = state.deps.worker
-    return web.json_response({"ok": True, "status": "ready", "active_jobs": worker.active, **_vitals(state.deps)})
+    active = worker.active if worker is not None else 0
+    return web.json_response({"ok": True, "status": "ready", "active_jobs": active, **_vitals(state.deps)})
 
 
 def _vitals(deps: Deps) -> dict[str, int]:
@@ -180,17 +182,17 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
             instance=instance_name(settings.port),
         )
         stack.push_async_callback(worker.close)
-        deps = Deps(settings=settings, store=store, fetcher=fetcher, analyzer=analyzer, worker=worker)
-        from handlers.commands import Runner  # the root may import handlers
-
-        deps.commands = Runner.from_settings(settings)  # /newsbot answers: cancelled before the store closes
-        stack.push_async_callback(deps.commands.close)
+        commands = Runner.from_settings(settings)  # /newsbot answers: cancelled before the store closes
+        stack.push_async_callback(commands.close)
+        scheduler = None
         if settings.scheduler:  # NEWSBOT_SCHEDULER=off on web processes when `newsbot clock` runs
             from bot.schedule.scheduler import DigestScheduler
 
-            deps.scheduler = DigestScheduler(store, client, settings)
-            await deps.scheduler.start()
-            stack.push_async_callback(deps.scheduler.stop)
+            scheduler = DigestScheduler(store, client, settings)
+            await scheduler.start()
+            stack.push_async_callback(scheduler.stop)
+        deps = Deps(settings=settings, store=store, fetcher=fetcher, analyzer=analyzer, commands=commands,
+                    worker=worker, scheduler=scheduler)
         state = app[STATE]
         identity = BotIdentity(client)
         state.deps, state.bolt = deps, build_bolt(settings, deps, identity)
@@ -225,6 +227,7 @@ async def _warm_up(state: State, deps: Deps, leftover: list[Job], identity: BotI
         log.critical("could not start the analysis processes; shutting down", exc_info=True)
         os.kill(os.getpid(), signal.SIGTERM)  # run_app's handler turns this into a clean exit
         return
+    assert deps.worker is not None  # `serve` runs its own worker
     deps.worker.mark_ready()
     deps.worker.resume(leftover)
     state.ready = True

@@ -12,7 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.deps import Deps
 from bot.models import Share
 from bot.slack import command_blocks as cb
-from handlers.commands import SUBCOMMANDS, Ctx, answer, runner_of
+from handlers.commands import SUBCOMMANDS, Ctx, answer
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ def _action_value(body: dict[str, Any]) -> str:
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
-    runner = runner_of(deps)
+    runner = deps.commands
 
     async def on_more(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient) -> None:
         await ack()

@@ -17,7 +17,6 @@ from bot.deps import Deps
 from bot.slack import command_blocks as cb
 from bot.slack.permalinks import share_links
 from bot.store.people import COUNT_CAP
-from handlers.commands import runner_of
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +43,7 @@ def _team(body: dict[str, Any]) -> str:
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
-    runner = runner_of(deps)
+    runner = deps.commands
 
     async def on_home(event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient) -> None:
         if event.get("tab", "home") != "home" or not event.get("user"):

@@ -86,4 +86,5 @@ def register(app: AsyncApp, deps: Deps) -> None:
             if job is None:
                 log.debug("duplicate delivery for %s %s %s", share.channel, share.message_ts, url)
                 continue
-            deps.worker.submit(job)
+            if deps.worker is not None:  # else a worker process runs it from the queue
+                deps.worker.submit(job)

@@ -13,10 +13,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.config import load_settings
 from bot.deps import Deps
 from bot.models import Analysis
-from bot.schedule.commands import digest_command, handle
+from bot.runner import Runner
 from bot.schedule.scheduler import DigestScheduler, Pacer
 from bot.schedule.slots import utc_now
 from bot.store import Store
+from handlers.commands.digest import digest_command, handle
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
 from tests.unit.schedule.helpers import TEAM, FakeClock, article, shared, utc
 
@@ -30,7 +31,8 @@ async def env(sqlite_url: str) -> AsyncIterator[tuple[Deps, AsyncWebClient, Fake
         settings = load_settings(slack_bot_token=BOT_TOKEN, slack_api_url=slack.api_url, default_timezone="UTC")
         client = AsyncWebClient(token=BOT_TOKEN, base_url=slack.api_url)
         sched = DigestScheduler(store, client, settings, clock=FakeClock(NOW), pacer=Pacer(jitter=0))
-        deps = Deps(settings=settings, store=store, fetcher=None, analyzer=None, scheduler=sched)  # type: ignore[arg-type]
+        deps = Deps(settings=settings, store=store, fetcher=None, analyzer=None, commands=Runner(),  # type: ignore[arg-type]
+                    scheduler=sched)
         yield deps, client, slack
     await store.close()
 
@@ -97,7 +99,7 @@ async def test_web_process_digest_now_posts_with_the_apps_client(sqlite_url: str
     async with FakeSlack() as app_slack, FakeSlack() as elsewhere:
         # settings name another Slack: a client made from them would post there, not via the app
         settings = load_settings(slack_bot_token=BOT_TOKEN, slack_api_url=elsewhere.api_url, scheduler=False)
-        deps = Deps(settings=settings, store=store, fetcher=None, analyzer=None)  # type: ignore[arg-type]
+        deps = Deps(settings=settings, store=store, fetcher=None, analyzer=None, commands=Runner())  # type: ignore[arg-type]
         await shared(store, article("w", "Ferry timetable changes", "Wire"), Analysis(), ("C7", utc_now()))
         client = AsyncWebClient(token=BOT_TOKEN, base_url=app_slack.api_url)
         text, _ = await handle(Ctx(deps, client, "now"))

@@ -1,7 +1,7 @@
 """`/newsbot digest subscribe|unsubscribe|status|now`: parse, act, and answer in one line or few.
 
-`handle(ctx)` plugs into the slash-command router (`handlers/commands.py`:
-`add("digest", handle, USAGE_ENTRY)`), which acks first and answers via `response_url`.
+`handle(ctx)` plugs into the slash-command router (`add("digest", handle, USAGE_ENTRY)` below),
+which acks first and answers via `response_url`.
 User-facing wording for schedule errors comes from the error's message.
 """
 
@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.commands import Usage
+from bot.deps import Deps
 from bot.schedule.poster import DigestPoster
 from bot.schedule.scheduler import DigestScheduler, slot_of
 from bot.schedule.slots import (
@@ -25,11 +27,7 @@ from bot.schedule.slots import (
     parse_time,
 )
 from bot.slack.command_blocks import notice
-
-if TYPE_CHECKING:
-    from slack_sdk.web.async_client import AsyncWebClient
-
-    from bot.deps import Deps
+from handlers.commands.router import Ctx, add
 
 log = logging.getLogger(__name__)
 
@@ -45,18 +43,7 @@ USAGE_ENTRY = Usage(
 )
 
 
-class CommandContext(Protocol):
-    """What the router's `Ctx` carries that we use (bot never imports handlers)."""
-
-    deps: Deps
-    team: str
-    channel: str
-    user: str
-    arg: str
-    client: AsyncWebClient | None
-
-
-async def handle(ctx: CommandContext) -> tuple[str, list[dict[str, Any]]]:
+async def handle(ctx: Ctx) -> tuple[str, list[dict[str, Any]]]:
     """The router's handler: `(text, blocks)` for the ephemeral answer, with Bolt's client."""
     client = ctx.client or (ctx.deps.scheduler.client if isinstance(ctx.deps.scheduler, DigestScheduler) else None)
     if client is None:
@@ -190,3 +177,6 @@ async def now(deps: Deps, client: AsyncWebClient, *, team: str, channel: str) ->
     if outcome.message_ts is None:
         return "Nothing was shared here since the last digest, so there is nothing to post."
     return f"Posted the digest: {_articles(outcome.article_count)}."
+
+
+add("digest", handle, USAGE_ENTRY)
