@@ -39,6 +39,9 @@ LOOKUPS: dict[str, tuple[Lookup, tuple[str, ...]]] = {
     "recent": (lambda s: s.recent(team="T1", channel="C1"), (RECENT,)),
     "recent_more": (lambda s: s.recent(team="T1", channel="C1", after="2025-01-01T00:00:00+00:00|9"), (RECENT,)),
     "recent_team": (lambda s: s.recent(team="T1"), ("ix_shares_team_recent",)),
+    "who": (lambda s: s.who("Ann Lee", team="T1"), ("ix_quotes_person_sort",)),
+    "who_surname": (lambda s: s.who("Lee", team="T1"), ("ix_quotes_person_sort",)),
+    "sources": (lambda s: s.sources("T1", "C1", 7, now=datetime(2025, 6, 1, tzinfo=UTC)), (RECENT,)),
     "digest": (lambda s: s.digest_period_articles("T1", "C1", datetime(2024, 1, 1, tzinfo=UTC),
                                                   datetime(2027, 1, 1, tzinfo=UTC)), (RECENT,)),
 }
@@ -104,7 +107,7 @@ async def test_each_lookup_uses_its_indexes(database_url: str, name: str) -> Non
         every = "\n".join(plans)
         for index in indexes:
             assert any(i in every for i in index.split("|")), (name, index, every)
-        if name.startswith(("quotes", "org", "recent")):  # newest-first walks: no sort of the matches
+        if name.startswith(("quotes", "org", "recent", "who")):  # newest-first walks: no sort of the matches
             walks = [p for p in plans if any(i in p for x in indexes if x.startswith("ix_") for i in x.split("|"))]
             assert walks and not any(re.search(r"TEMP B-TREE FOR ORDER BY|Sort\b", p) for p in walks), walks
     finally:
