@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import ColumnElement, Table, literal_column
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -17,6 +17,16 @@ def insert_ignore(conn: AsyncConnection | Connection, table: Table, conflict_col
     """INSERT ... ON CONFLICT DO NOTHING for the connection's dialect."""
     dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     return dialect_insert(table).on_conflict_do_nothing(index_elements=conflict_cols)
+
+
+def unindexed(conn: AsyncConnection | Connection, column: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The column as a term SQLite's planner may not use to pick an index (`+column`, its documented
+    way: sqlite.org/optoverview.html, "Disqualifying WHERE clause terms using unary-+"). SQLite
+    plans without statistics (Newsbot never runs ANALYZE), and a range on a column it could walk
+    can win over an exact (article_id, team) probe; PostgreSQL plans from statistics: unchanged."""
+    if conn.dialect.name != "sqlite":
+        return column
+    return literal_column(f"+{column.table.name}.{column.name}", type_=column.type)
 
 
 def ts_to_datetime(ts: float | str | None) -> datetime:

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.models import Article
+from bot.store.common import unindexed
 from bot.store.engine import write_tx
 from bot.store.tables import analyses, articles, digest_runs, digest_subscriptions, shares
 
@@ -200,49 +201,49 @@ class DigestsMixin:
         """Each article shared in the channel in (since, until], once, with its popularity."""
         s = shares.c
         in_period = and_(s.team == team, s.channel == channel, s.shared_at > since, s.shared_at <= until)
-        # the period's articles from ix_shares_channel_recent; each one's popularity counted by
-        # probing its own shares, never by grouping every share of the workspace
-        firsts = select(s.article_id).where(in_period).group_by(s.article_id).subquery()
-        every = shares.alias("every")
-        n = (
-            select(func.count())
-            .where(every.c.article_id == articles.c.id, every.c.team == team, every.c.shared_at <= until)
-            .scalar_subquery()
-        )
-        q = (
-            select(articles, n.label("n"), analyses.c.data.label("analysis_data"))
-            .join(firsts, firsts.c.article_id == articles.c.id)
-            .outerjoin(analyses, analyses.c.id == articles.c.latest_analysis_id)  # as search reads it
-        )
+        # The period's shares (ix_shares_channel_recent), the first one per article kept here; the
+        # articles by id; their popularity in one grouped count on ix_shares_article_id_team.
+        period = select(s.article_id, s.message_ts, s.thread_ts, s.shared_at).where(in_period)
         out: list[PeriodArticle] = []
         async with self._engine.connect() as conn:
+            first: dict[int, Any] = {}
+            for sh in sorted((await conn.execute(period)).all(), key=lambda sh: (sh.shared_at, sh.message_ts)):
+                first.setdefault(sh.article_id, sh)
+            ids = list(first)
+            if not ids:
+                return out
+            q = (
+                select(articles, analyses.c.data.label("analysis_data"))
+                .where(articles.c.id.in_(ids))
+                .outerjoin(analyses, analyses.c.id == articles.c.latest_analysis_id)  # as search reads it
+            )
             rows = (await conn.execute(q)).mappings().all()
-            for r in rows:
-                first = await conn.execute(
-                    select(s.message_ts, s.thread_ts, s.shared_at)
-                    .where(in_period, s.article_id == r["id"])
-                    .order_by(s.shared_at, s.message_ts)
-                    .limit(1)
+            counted = (
+                select(s.article_id, func.count().label("n"))
+                .where(s.article_id.in_(ids), s.team == team, unindexed(conn, s.shared_at) <= until)
+                .group_by(s.article_id)
+            )
+            popularity = {a: int(n) for a, n in (await conn.execute(counted)).all()}
+        for r in rows:
+            share = first[r["id"]]
+            article = Article(
+                url=r["canonical_url"],
+                canonical_url=r["canonical_url"],
+                title=r["title"],
+                authors=tuple(r["authors"] or ()),
+                published=r["published"],
+                site_name=r["site_name"],
+                language=r["language"],
+                description=r["description"],
+            )
+            out.append(
+                PeriodArticle(
+                    article=article,
+                    analysis_json=r["analysis_data"],
+                    share_count=popularity.get(r["id"], 1),
+                    first_shared_at=share.shared_at,
+                    message_ts=share.message_ts,
+                    thread_ts=share.thread_ts,
                 )
-                share = first.mappings().one()
-                article = Article(
-                    url=r["canonical_url"],
-                    canonical_url=r["canonical_url"],
-                    title=r["title"],
-                    authors=tuple(r["authors"] or ()),
-                    published=r["published"],
-                    site_name=r["site_name"],
-                    language=r["language"],
-                    description=r["description"],
-                )
-                out.append(
-                    PeriodArticle(
-                        article=article,
-                        analysis_json=r["analysis_data"],
-                        share_count=int(r["n"]),
-                        first_shared_at=share["shared_at"],
-                        message_ts=share["message_ts"],
-                        thread_ts=share["thread_ts"],
-                    )
-                )
+            )
         return out

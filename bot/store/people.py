@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.store import codec
@@ -80,22 +80,24 @@ class PeopleMixin:
             if not pids:
                 like = select(people.c.id).where(people.c.name_key.like(f"%{escape_like(key)}%", escape="\\"))
                 pids = [r[0] for r in (await conn.execute(like.limit(PARTIAL_NAMES))).all()]
-            quoted: list[tuple[int, Any]] = []  # (person id, their newest quote here)
-            for pid in sorted(set(pids)):
-                newest = (await conn.execute(_walk(pid, team, 1))).first()
-                if newest is not None:
-                    quoted.append((pid, newest))
+            if not pids:
+                return WhoAnswer()
+            # who of them was quoted here, most recently first: one grouped query
+            last = select(quotes.c.person_id, func.max(quotes.c.sort_at).label("last")).where(
+                quotes.c.person_id.in_(sorted(set(pids)))
+            )
+            if (cond := shared_in(team, quotes.c.article_id)) is not None:
+                last = last.where(cond)
+            quoted = (await conn.execute(last.group_by(quotes.c.person_id).order_by(text("last DESC")))).all()
             if len(quoted) == 1:
-                return WhoAnswer(profile=await self._profile(conn, quoted[0][0], team))
-            quoted.sort(key=lambda pq: pq[1].sort_at, reverse=True)
-            names = {
-                r.id: r.name
-                for r in (await conn.execute(select(people).where(people.c.id.in_([p for p, _ in quoted])))).all()
-            }
-            cards = [
-                PersonCard(names[pid], newest.speaker_title, await _capped(conn, _walk(pid, team, COUNT_CAP), "id"))
-                for pid, newest in quoted[:MAX_CANDIDATES]
-            ]
+                return WhoAnswer(profile=await self._profile(conn, int(quoted[0].person_id), team))
+            shown = [int(r.person_id) for r in quoted[:MAX_CANDIDATES]]
+            names = {r.id: r.name for r in (await conn.execute(select(people).where(people.c.id.in_(shown)))).all()}
+            cards = []
+            for pid in shown:
+                newest = (await conn.execute(_walk(pid, team, 1))).first()
+                count = await _capped(conn, _walk(pid, team, COUNT_CAP), "id")
+                cards.append(PersonCard(names[pid], newest.speaker_title if newest is not None else None, count))
         return WhoAnswer(candidates=tuple(cards))
 
     async def _profile(self, conn: AsyncConnection, pid: int, team: str | None) -> PersonProfile:

@@ -49,6 +49,7 @@ SEARCH_WINDOW = 4_000  # newest stories (by id) whose body matches are ranked fi
 MIN_CANDIDATES = 200  # body matches that make a window enough; fewer: widen it x8
 TITLE_CANDIDATES = 500  # newest title matches from the whole archive, ranked beside the window
 PARTIAL_NAMES = 200  # organizations or people a partial name may match
+MERGED_WALKS = 16  # people sharing a surname walked one by one and merged; more: one sorted query
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -155,14 +156,13 @@ async def article_hits(
     if not ids:
         return []
     rows = {r.id: r for r in (await conn.execute(select(articles).where(articles.c.id.in_(ids)))).all()}
-    # ordered by article first: an order SQLite could take from ix_shares_team_recent would
-    # lure its planner into walking every share of the team
+    # no ORDER BY (sorted here): an order SQLite could read off ix_shares_team_recent lures its
+    # planner, which has no statistics, into walking every share of the team
     sq = select(shares).where(shares.c.article_id.in_(ids))
-    sq = sq.order_by(shares.c.article_id, shares.c.shared_at, shares.c.id)
     if team is not None:
         sq = sq.where(shares.c.team == team)
     first: dict[int, Share] = {}
-    for r in (await conn.execute(sq)).all():
+    for r in sorted((await conn.execute(sq)).all(), key=lambda r: (r.shared_at, r.id)):
         first.setdefault(r.article_id, share_from_row(r))
     found: dict[int, Quote] = {}
     if words:
@@ -344,12 +344,20 @@ class SearchMixin:
                         q = q.where(cond)
                 return q.order_by(quotes.c.sort_at.desc(), quotes.c.id.desc()).limit(limit + 1)
 
-            if len(set(pids)) == 1:
-                rows = (await conn.execute(newest(pids[0]))).all()
-            else:  # a surname several people share: one walk each, merged
-                each = union_all(*(select(newest(p).subquery()) for p in sorted(set(pids)))).subquery()
+            people_ids = sorted(set(pids))
+            if len(people_ids) == 1:
+                rows = (await conn.execute(newest(people_ids[0]))).all()
+            elif len(people_ids) <= MERGED_WALKS:  # a surname a few people share: a walk each, merged
+                each = union_all(*(select(newest(p).subquery()) for p in people_ids)).subquery()
                 merged = select(each).order_by(each.c.sort_at.desc(), each.c.id.desc()).limit(limit + 1)
                 rows = (await conn.execute(merged)).all()
+            else:  # a common surname: planning a walk per person costs more than sorting their quotes
+                q = select(quotes).where(quotes.c.person_id.in_(people_ids))
+                for cond in (_before(position, quotes.c.sort_at, quotes.c.id), shared_in(team, quotes.c.article_id)):
+                    if cond is not None:
+                        q = q.where(cond)
+                q = q.order_by(quotes.c.sort_at.desc(), quotes.c.id.desc()).limit(limit + 1)
+                rows = (await conn.execute(q)).all()
             hits = {h.article_id: h for h in await article_hits(conn, list({r.article_id: 0 for r in rows}), team)}
         items = [QuoteHit(quote_from_row(r), hits[r.article_id]) for r in rows[:limit] if r.article_id in hits]
         more = len(rows) > limit
