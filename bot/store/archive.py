@@ -204,11 +204,23 @@ def _save_orgs(conn: Connection, article_id: int, analysis_id: int, analysis: An
     )
 
 
-def _save_people(conn: Connection, article_id: int, analysis_id: int, analysis: Analysis, sort_at: datetime) -> None:
+@dataclass(frozen=True, slots=True)
+class PeopleRows:
+    """What a save stores about people, decided before any id exists (pure; the search bench's
+    bulk build uses it too): `names` (name key -> name to create), each quote's speaker as a
+    name key (None: unnamed, or a surname the article gives to two people), and per person the
+    mention row (title, mentions, quoted)."""
+
+    names: dict[str, str]
+    speakers: list[str | None]
+    mentions: dict[str, dict[str, Any]]
+
+
+def people_rows(analysis: Analysis) -> PeopleRows:
     """People: those NER found plus every named speaker; a speaker given by surname only
     ("Doty said") is the article's person with that surname when there is exactly one."""
     people_sorted = sorted(analysis.people, key=lambda p: codec.name_key(p.name))
-    names: dict[str, str] = {}  # name key -> name to create the person under
+    names: dict[str, str] = {}
     key_to_person: dict[str, str | None] = {}  # full name or surname -> name key (None: ambiguous)
     for person in people_sorted:
         nk = codec.name_key(person.name)
@@ -225,49 +237,51 @@ def _save_people(conn: Connection, article_id: int, analysis_id: int, analysis: 
                 names.setdefault(skey, q.speaker)
                 key_to_person[skey] = speaker = skey
         speakers.append(speaker)
-    ids, created = _ensure_entities(conn, people, names)
+    mentions: dict[str, dict[str, Any]] = {}
+    for person in people_sorted:
+        r = mentions.setdefault(codec.name_key(person.name), {"title": person.title, "mentions": 0, "quoted": False})
+        r["mentions"] += person.mentions
+        r["quoted"] = r["quoted"] or person.quoted
+    for q, who in zip(analysis.quotes, speakers, strict=True):
+        if who is not None:
+            mentions.setdefault(who, {"title": q.speaker_title, "mentions": 1, "quoted": True})["quoted"] = True
+    return PeopleRows(names, speakers, mentions)
+
+
+def _save_people(conn: Connection, article_id: int, analysis_id: int, analysis: Analysis, sort_at: datetime) -> None:
+    plan = people_rows(analysis)
+    ids, created = _ensure_entities(conn, people, plan.names)
     if created:
         conn.execute(
             insert_ignore(conn, person_aliases, ["alias_key", "person_id"]),
             sorted(
-                ({"alias_key": k, "person_id": ids[nk]} for nk in created for k in codec.person_keys(names[nk])),
+                ({"alias_key": k, "person_id": ids[nk]} for nk in created for k in codec.person_keys(plan.names[nk])),
                 key=lambda r: (r["alias_key"], r["person_id"]),
             ),
         )
-    person_rows: dict[int, dict[str, Any]] = {}
-    for person in people_sorted:
-        r = person_rows.setdefault(
-            ids[codec.name_key(person.name)], {"title": person.title, "mentions": 0, "quoted": False}
-        )
-        r["mentions"] += person.mentions
-        r["quoted"] = r["quoted"] or person.quoted
-    quote_rows = []
-    for pos, (q, who) in enumerate(zip(analysis.quotes, speakers, strict=True)):
-        pid = ids[who] if who is not None else None
-        if pid is not None:
-            person_rows.setdefault(pid, {"title": q.speaker_title, "mentions": 1, "quoted": True})["quoted"] = True
-        quote_rows.append(
-            {
-                "analysis_id": analysis_id,
-                "article_id": article_id,
-                "person_id": pid,
-                "position": pos,
-                "text": q.text,
-                "speaker": q.speaker,
-                "speaker_title": q.speaker_title,
-                "key": q.key,
-                "score": q.score,
-                "sort_at": sort_at,
-                "source_kind": q.source_kind or None,
-                "source_org": q.source_org,
-            }
-        )
-    if person_rows:
+    quote_rows = [
+        {
+            "analysis_id": analysis_id,
+            "article_id": article_id,
+            "person_id": ids[who] if who is not None else None,
+            "position": pos,
+            "text": q.text,
+            "speaker": q.speaker,
+            "speaker_title": q.speaker_title,
+            "key": q.key,
+            "score": q.score,
+            "sort_at": sort_at,
+            "source_kind": q.source_kind or None,
+            "source_org": q.source_org,
+        }
+        for pos, (q, who) in enumerate(zip(analysis.quotes, plan.speakers, strict=True))
+    ]
+    if plan.mentions:
         conn.execute(
             insert(person_mentions),
             [
-                {"analysis_id": analysis_id, "person_id": p, "article_id": article_id, **r}
-                for p, r in person_rows.items()
+                {"analysis_id": analysis_id, "person_id": ids[nk], "article_id": article_id, **r}
+                for nk, r in plan.mentions.items()
             ],
         )
     if quote_rows:
