@@ -4,7 +4,7 @@ A name resolves to the people quoted in stories shared in the team: by full name
 first, else by part of a name. One person: their page. Several: the candidates to choose from.
 A page reads the person's newest quotes only (an index walk of at most `PROFILE_QUOTES`), so it
 costs the same for someone quoted twice and someone quoted ten thousand times; totals beyond
-`COUNT_CAP` read "1,000+".
+`COUNT_CAP` read "500+".
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.store import codec
@@ -23,7 +23,7 @@ from bot.store.tables import org_aliases, org_mentions, organizations, people, p
 PROFILE_QUOTES = 200  # newest quotes a page reads its titles and organizations from
 PROFILE_STORIES = 8
 PROFILE_LATEST = 3
-COUNT_CAP = 1000
+COUNT_CAP = 500
 MAX_CANDIDATES = 10
 PARTIAL_NAMES = 200
 
@@ -54,9 +54,10 @@ class WhoAnswer:
     candidates: tuple[PersonCard, ...] = ()
 
 
-def _walk(person_id: int, team: str | None, limit: int) -> Any:
-    """A person's newest quotes in the team: ix_quotes_person_sort, newest first."""
-    q = select(quotes).where(quotes.c.person_id == person_id)
+def _walk(person: Any, team: str | None, limit: int) -> Any:
+    """A person's newest quotes in the team (`person`: an id, or a correlated column):
+    ix_quotes_person_sort, newest first."""
+    q = select(quotes).where(quotes.c.person_id == person)
     if (cond := shared_in(team, quotes.c.article_id)) is not None:
         q = q.where(cond)
     return q.order_by(quotes.c.sort_at.desc(), quotes.c.id.desc()).limit(limit)
@@ -82,16 +83,17 @@ class PeopleMixin:
                 pids = [r[0] for r in (await conn.execute(like.limit(PARTIAL_NAMES))).all()]
             if not pids:
                 return WhoAnswer()
-            # who of them was quoted here, most recently first: one grouped query
-            last = select(quotes.c.person_id, func.max(quotes.c.sort_at).label("last")).where(
-                quotes.c.person_id.in_(sorted(set(pids)))
+            # who of them was quoted here, and when last: one index walk per person, stopped at
+            # its first row (a correlated LIMIT 1), not every quote of everyone with that surname
+            newest = _walk(people.c.id, team, 1).with_only_columns(quotes.c.sort_at).scalar_subquery()
+            last = select(people.c.id, newest.label("last")).where(people.c.id.in_(sorted(set(pids))))
+            quoted = sorted(
+                ((int(r.id), r.last) for r in (await conn.execute(last)).all() if r.last is not None),
+                key=lambda pl: pl[1], reverse=True,
             )
-            if (cond := shared_in(team, quotes.c.article_id)) is not None:
-                last = last.where(cond)
-            quoted = (await conn.execute(last.group_by(quotes.c.person_id).order_by(text("last DESC")))).all()
             if len(quoted) == 1:
-                return WhoAnswer(profile=await self._profile(conn, int(quoted[0].person_id), team))
-            shown = [int(r.person_id) for r in quoted[:MAX_CANDIDATES]]
+                return WhoAnswer(profile=await self._profile(conn, quoted[0][0], team))
+            shown = [pid for pid, _last in quoted[:MAX_CANDIDATES]]
             names = {r.id: r.name for r in (await conn.execute(select(people).where(people.c.id.in_(shown)))).all()}
             cards = []
             for pid in shown:

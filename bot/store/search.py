@@ -4,7 +4,8 @@ quotes by person, organization reports, themes, recent articles.
 Every lookup costs what one page costs, not what the archive holds:
 - search ranks a bounded candidate set: body matches among the newest stories (a window that
   widens x8 until it holds `MIN_CANDIDATES` matches or the whole archive) plus the newest
-  `TITLE_CANDIDATES` title matches from the whole archive. Ranking: text relevance (bm25 /
+  `TITLE_CANDIDATES` title matches among the newest `TITLE_SPAN` stories (all of them once the
+  window is everything). Ranking: text relevance (bm25 /
   ts_rank_cd, title weighted above body) divided by an age factor, so among equally relevant
   articles the newer one wins.
 - quotes, organization articles and recent shares walk an index newest first and stop after a
@@ -20,7 +21,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, exists, func, select, text, tuple_, union_all
+from sqlalchemy import Select, exists, func, select, text, true, tuple_, union_all
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.models import Quote, Share
@@ -45,9 +47,10 @@ RECENCY_DAYS = 30.0
 TITLE_WEIGHT = 10.0  # bm25 column weight of the title against the body (SQLite)
 MAX_TERMS = 12  # longer queries are cut: more terms only slow the match down
 ORG_REPORT_ARTICLES = 300  # newest articles scanned for "who from it was quoted"
-SEARCH_WINDOW = 4_000  # newest stories (by id) whose body matches are ranked first
-MIN_CANDIDATES = 200  # body matches that make a window enough; fewer: widen it x8
-TITLE_CANDIDATES = 500  # newest title matches from the whole archive, ranked beside the window
+SEARCH_WINDOW = 1_000  # newest stories (by id) whose body matches are ranked first
+MIN_CANDIDATES = 100  # body matches that make a window enough; fewer: widen it x8
+TITLE_CANDIDATES = 500  # newest title matches, ranked beside the window (old headlines still win)
+TITLE_SPAN = 200_000  # ... among this many newest stories: a common word's title matches stay few
 PARTIAL_NAMES = 200  # organizations or people a partial name may match
 MERGED_WALKS = 16  # people sharing a surname walked one by one and merged; more: one sorted query
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -216,7 +219,8 @@ class SearchMixin:
         """(a page of ids, how many candidates the window gave)."""
         team_sql = " AND EXISTS (SELECT 1 FROM shares s WHERE s.article_id = a.id AND s.team = :team)" if team else ""
         params: dict[str, Any] = {"limit": limit, "offset": offset, "half": RECENCY_DAYS, "team": team,
-                                  "floor": floor, "titles": TITLE_CANDIDATES}
+                                  "floor": floor, "titles": TITLE_CANDIDATES,
+                                  "title_floor": max(0, floor - TITLE_SPAN)}
         with_titles = column == "doc" and floor > 0
         if conn.dialect.name == "sqlite":
             cols = "{title body}" if column == "doc" else "{themes}"
@@ -226,7 +230,8 @@ class SearchMixin:
             # two FTS5 scans, each bounded by FTS5 itself (rowid range; ORDER BY rowid LIMIT)
             titles = (
                 f" UNION SELECT * FROM (SELECT rowid AS id, {score} AS score FROM search_fts "
-                "WHERE search_fts MATCH :qt AND rowid <= :floor ORDER BY rowid DESC LIMIT :titles)"
+                "WHERE search_fts MATCH :qt AND rowid <= :floor AND rowid > :title_floor "
+                "ORDER BY rowid DESC LIMIT :titles)"
                 if with_titles else ""
             )
             sql = (
@@ -242,7 +247,8 @@ class SearchMixin:
             params["q"] = " ".join(words)
             titles = (
                 " UNION SELECT * FROM (SELECT d.article_id FROM search_docs d, query "
-                "WHERE d.title @@ query.q AND d.article_id <= :floor ORDER BY d.article_id DESC LIMIT :titles) t"
+                "WHERE d.title @@ query.q AND d.article_id <= :floor AND d.article_id > :title_floor "
+                "ORDER BY d.article_id DESC LIMIT :titles) t"
                 if with_titles else ""
             )
             sql = (
@@ -336,9 +342,10 @@ class SearchMixin:
             if not pids:
                 return ResultPage([], offset, False)
 
-            def newest(pid: int) -> Any:
-                """One person's newest quotes: a walk of ix_quotes_person_sort, stopped at a page."""
-                q = select(quotes).where(quotes.c.person_id == pid)
+            def newest(person: Any) -> Any:
+                """One person's newest quotes (`person`: an id, or a column of ids): a walk of
+                ix_quotes_person_sort, stopped at a page."""
+                q = select(quotes).where(quotes.c.person_id == person)
                 for cond in (_before(position, quotes.c.sort_at, quotes.c.id), shared_in(team, quotes.c.article_id)):
                     if cond is not None:
                         q = q.where(cond)
@@ -347,6 +354,14 @@ class SearchMixin:
             people_ids = sorted(set(pids))
             if len(people_ids) == 1:
                 rows = (await conn.execute(newest(people_ids[0]))).all()
+            elif conn.dialect.name == "postgresql":  # a walk per person in one plan (LATERAL), merged
+                listed = func.unnest(postgresql.array(people_ids)).table_valued("pid").render_derived(name="p")
+                walk = newest(listed.c.pid).lateral("walk")
+                merged = (
+                    select(walk).select_from(listed).join(walk, true())
+                    .order_by(walk.c.sort_at.desc(), walk.c.id.desc()).limit(limit + 1)
+                )
+                rows = (await conn.execute(merged)).all()
             elif len(people_ids) <= MERGED_WALKS:  # a surname a few people share: a walk each, merged
                 each = union_all(*(select(newest(p).subquery()) for p in people_ids)).subquery()
                 merged = select(each).order_by(each.c.sort_at.desc(), each.c.id.desc()).limit(limit + 1)
