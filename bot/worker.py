@@ -361,6 +361,9 @@ class Worker:
                 if not report.ok and report.failure is not None and report.failure.code != NotModified.code:
                     log.info("job %s: %s could not be read again (%s); the stored analysis answers",
                              job.id, job.url, report.failure.code)
+                fresh = Validators(report.etag, report.last_modified)
+                if report.ok and fresh != Validators(stored.etag, stored.last_modified):
+                    await self._store.set_validators(stored.article_id, fresh)
                 await self._store.record_share(stored.article_id, job.share)
                 return _Read(stored.article, stored.analysis, stored.first_share)
         if report.failure is not None:

@@ -491,6 +491,14 @@ class ArchiveMixin:
             last_modified=art.last_modified,
         )
 
+    async def set_validators(self, article_id: int, validators: Validators) -> None:
+        """A re-read found the same story under new validators: keep them, so the next re-share's
+        conditional request can be answered 304 (and is not read and analysed again)."""
+        values = {"etag": (validators.etag or "")[:512] or None,
+                  "last_modified": (validators.last_modified or "")[:64] or None}
+        async with write_tx(self._engine) as conn:
+            await conn.execute(update(articles).where(articles.c.id == article_id).values(**values))
+
     async def record_share(self, article_id: int, share: Share) -> None:
         """Remember who shared the article where and when (idempotent per message)."""
         async with write_tx(self._engine) as conn:

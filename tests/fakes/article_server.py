@@ -52,6 +52,7 @@ class ArticleServer:
         self.port = 0
         self.hits: collections.Counter[str] = collections.Counter()
         self.conditional: collections.Counter[str] = collections.Counter()  # requests with If-None-Match
+        self.not_modified: collections.Counter[str] = collections.Counter()  # ... answered 304
         self._pages: dict[str, tuple[int, bytes, dict[str, str]]] = {}
         self._runner: web.AppRunner | None = None
 
@@ -147,6 +148,7 @@ class ArticleServer:
         status, body, headers = found
         self.conditional[request.path] += bool(request.headers.get("If-None-Match"))
         if headers.get("ETag") and request.headers.get("If-None-Match") == headers["ETag"]:
+            self.not_modified[request.path] += 1
             return web.Response(status=304, headers={"ETag": headers["ETag"]})  # as real servers do
         return web.Response(status=status, body=body, headers=headers)
 

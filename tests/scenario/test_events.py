@@ -307,7 +307,15 @@ async def test_a_story_that_changed_since_it_was_shared_says_what_changed(
     # unchanged: the conditional request gets 304, the stored analysis answers
     assert (await bot.send(event_body(message(second, f"<{url}>"))))[0] == 200
     [same] = await wait_reply(slack, second)
-    assert web_server.conditional["/pages/updated.html"] == 1 and "Updated since" not in reply_text(same)
+    assert web_server.not_modified["/pages/updated.html"] == 1 and "Updated since" not in reply_text(same)
+
+    # the same story under a new ETag: read again (200), found unchanged, the new ETag kept, so the
+    # next re-share is a 304 again rather than another read and analysis
+    web_server.add("updated.html", html, headers={"ETag": '"v1-reissued"'})
+    for _ in range(2):
+        assert (await bot.send(event_body(message(new_channel(), f"<{url}>"))))[0] == 200
+        await bot.idle()
+    assert web_server.not_modified["/pages/updated.html"] == 2
 
     # the publisher edits the story: a new headline, one quote replaced by another
     old_quote = GOLD["quotes"][0]["text"].replace("'", "’")  # as the page writes it
@@ -333,7 +341,7 @@ async def test_a_story_that_changed_since_it_was_shared_says_what_changed(
     # shared once more: the new version is what is stored now (304 to "v2", no second note)
     assert (await bot.send(event_body(message(new_channel(), f"<{url}>"))))[0] == 200
     await bot.idle()
-    assert len(notes()) == 1 and web_server.conditional["/pages/updated.html"] == 3
+    assert len(notes()) == 1 and web_server.not_modified["/pages/updated.html"] == 3
 
 
 async def test_unreadable_page_gets_a_clear_failure_reply(
