@@ -82,7 +82,7 @@ def build(quoted: Iterable[tuple[int, Quote]], stories: int) -> Ledger:
         quotes=total,
         people=sorted(people.values(), key=lambda v: (-v.quotes, -len(v.stories), v.name.casefold())),
         organizations=sorted(
-            ((name, kinds_.most_common(1)[0][0], kinds_.total()) for name, kinds_ in orgs.items()),
+            ((name, by_kind.most_common(1)[0][0], by_kind.total()) for name, by_kind in orgs.items()),
             key=lambda o: (-o[2], o[0].casefold()),
         ),
         kinds=[(k, n / total) for k, n in kinds.most_common()] if total else [],

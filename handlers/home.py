@@ -8,15 +8,18 @@ Work runs in the command runner's tasks so the event is acknowledged at once.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import messages
 from bot.deps import Deps
 from bot.slack import command_blocks as cb
 from bot.slack.permalinks import share_links
 from bot.store.people import COUNT_CAP
+from handlers.commands.router import Reply
 
 log = logging.getLogger(__name__)
 
@@ -57,37 +60,33 @@ def register(app: AsyncApp, deps: Deps) -> None:
 
         runner.spawn(run())
 
-    async def on_who(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
-        name = str(((body.get("actions") or [{}])[0]).get("value", ""))
+    def modal_button(title: str, build: Callable[[str, str], Awaitable[Reply]]) -> Callable[..., Awaitable[None]]:
+        """A Home tab button: ack, then build the view from the button's value and open it."""
 
-        async def run() -> None:
-            try:
-                found = await deps.store.who(name, team=_team(body))
-                if found.profile is not None:
-                    _text, blocks = cb.person_page(found.profile, COUNT_CAP)
-                else:
-                    _text, blocks = cb.notice(f"Nobody called “{name}” is quoted in articles shared here.")
-                await _open(client, str(body.get("trigger_id")), name, blocks)
-            except Exception:
-                log.exception("could not open a person page")
+        async def on_click(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+            await ack()
+            value = str(((body.get("actions") or [{}])[0]).get("value", ""))
 
-        runner.spawn(run())
+            async def run() -> None:
+                try:
+                    _text, blocks = await build(_team(body), value)
+                    await _open(client, str(body.get("trigger_id")), title or value, blocks)
+                except Exception:
+                    log.exception("could not open the %s view", title or "person")
 
-    async def on_sources(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
-        channel = str(((body.get("actions") or [{}])[0]).get("value", ""))
+            runner.spawn(run())
 
-        async def run() -> None:
-            try:
-                ledger = await deps.store.sources(_team(body), channel, LEDGER_DAYS)
-                _text, blocks = cb.sources_report(ledger, channel, LEDGER_DAYS)
-                await _open(client, str(body.get("trigger_id")), "Sources", blocks)
-            except Exception:
-                log.exception("could not open a sources ledger")
+        return on_click
 
-        runner.spawn(run())
+    async def person(team: str, name: str) -> Reply:
+        found = await deps.store.who(name, team=team)
+        if found.profile is None:
+            return cb.notice(messages.NOBODY_QUOTED.format(name=name))
+        return cb.person_page(found.profile, COUNT_CAP)
+
+    async def sources(team: str, channel: str) -> Reply:
+        return cb.sources_report(await deps.store.sources(team, channel, LEDGER_DAYS), channel, LEDGER_DAYS)
 
     app.event("app_home_opened")(on_home)
-    app.action(cb.WHO_ACTION)(on_who)
-    app.action(cb.SOURCES_ACTION)(on_sources)
+    app.action(cb.WHO_ACTION)(modal_button("", person))  # titled with the person's name
+    app.action(cb.SOURCES_ACTION)(modal_button("Sources", sources))

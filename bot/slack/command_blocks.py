@@ -176,16 +176,16 @@ def org_report(
     return _fallback(lines), blocks
 
 
-def _counted(n: int, cap: int, one: str, many: str) -> str:
-    """"1 quote", "12 quotes", "1,000+ quotes" (a count that stopped at its cap)."""
-    return f"{n:,}{'+' if n >= cap else ''} {one if n == 1 else many}"
+def _counted(n: int, one: str, many: str, cap: int | None = None) -> str:
+    """"1 quote", "12 quotes", "500+ quotes" (a count that stopped at its cap)."""
+    return f"{n:,}{'+' if cap is not None and n >= cap else ''} {one if n == 1 else many}"
 
 
 def person_page(profile: PersonProfile, cap: int, links: Links | None = None) -> tuple[str, list[dict[str, Any]]]:
     """`who`: titles and organizations seen, counts, latest quotes, the stories with our threads."""
     name = clip(profile.name, 150)
-    counts = f"{_counted(profile.quote_count, cap, 'quote', 'quotes')} in " \
-        f"{_counted(profile.story_count, cap, 'story', 'stories')}"
+    counts = f"{_counted(profile.quote_count, 'quote', 'quotes', cap)} in " \
+        f"{_counted(profile.story_count, 'story', 'stories', cap)}"
     blocks = [_section(f"*{name}*: {counts}")]
     facts = []
     if profile.titles:
@@ -210,7 +210,7 @@ def person_candidates(
     """`who` for a name several people share: each with their newest title, to ask again."""
     lines = [
         f"• {clip(c.name, 80)}" + (f", {clip(c.title, 120)}" if c.title else "")
-        + f" ({_counted(c.quotes, cap, 'quote', 'quotes')})"
+        + f" ({_counted(c.quotes, 'quote', 'quotes', cap)})"
         for c in cards
     ]
     head = f"“{clip(asked, 80)}” could be {len(cards)} people quoted here; ask with the full name, e.g. " \
@@ -230,7 +230,7 @@ def sources_report(ledger: Ledger, channel: str, days: int, top: int = 10) -> tu
     people = [
         f"• {clip(v.name, 80)}" + (f", {clip(v.title, 120)}" if v.title else "")
         + (f" · {clip(v.organization, 80)}" if v.organization and v.organization not in (v.title or "") else "")
-        + f" ({_counted(v.quotes, 10**9, 'quote', 'quotes')}, {_counted(len(v.stories), 10**9, 'story', 'stories')})"
+        + f" ({_counted(v.quotes, 'quote', 'quotes')}, {_counted(len(v.stories), 'story', 'stories')})"
         for v in ledger.people[:top]
     ]
     if people:
@@ -263,7 +263,7 @@ def home_view(
         blocks.append(_context("Voices: " + " · ".join(f"{KIND_LABELS[k]} {percent(x)}" for k, x in voices.kinds[:4])))
         for v in voices.people[:top]:
             who = clip(v.name, 80) + (f", {clip(v.title, 120)}" if v.title else "")
-            line = f"{who} ({_counted(v.quotes, 10**9, 'quote', 'quotes')})"
+            line = f"{who} ({_counted(v.quotes, 'quote', 'quotes')})"
             blocks.append(SectionBlock(text=MarkdownTextObject(text=line)).to_dict()
                           | {"accessory": _button("Who is this?", WHO_ACTION, v.name)})
     else:

@@ -395,7 +395,8 @@ class SearchMixin:
             counted = select(org_months.c.org_id, func.sum(org_months.c.articles).label("n"))
             counted = counted.where(org_months.c.team == team, org_months.c.org_id.in_(ids))
             counted = counted.group_by(org_months.c.org_id)
-        best = (await conn.execute(counted.order_by(text("n DESC"), text("1")).limit(1))).first()
+        most = counted.order_by(counted.selected_columns.n.desc(), counted.selected_columns.org_id).limit(1)
+        best = (await conn.execute(most)).first()
         return int(best[0]) if best is not None else None
 
     async def _org_months(self, conn: AsyncConnection, org_id: int, team: str | None) -> list[tuple[str, int]]:

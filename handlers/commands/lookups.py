@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from bot import commands as grammar
+from bot import messages
 from bot.errors import NewsbotError
 from bot.slack import command_blocks as cb
 from bot.slack.permalinks import share_links
@@ -62,7 +63,7 @@ async def _who(ctx: Ctx) -> Reply:
         return cb.person_page(found.profile, COUNT_CAP, await _links(ctx, hits))
     if found.candidates:
         return cb.person_candidates(ctx.arg, found.candidates, COUNT_CAP, ctx.command)
-    return cb.notice(f"Nobody called “{ctx.arg}” is quoted in articles shared here.")
+    return cb.notice(messages.NOBODY_QUOTED.format(name=ctx.arg))
 
 
 async def _sources(ctx: Ctx) -> Reply:
