@@ -1,4 +1,4 @@
-"""`newsbot` command line: analyze | extract | eval | check | migrate | serve | clock | playground."""
+"""`newsbot` command line: analyze | extract | eval | check | migrate | serve | web | worker | clock | playground."""
 
 from __future__ import annotations
 
@@ -48,8 +48,10 @@ def _parser() -> argparse.ArgumentParser:
         "--fetch-url", metavar="URL", help="the page fetched to prove outbound access (default: https://example.com/)"
     )
     sub.add_parser("migrate", help="bring the database schema up to date (serve also does it at start-up)")
-    sub.add_parser("serve", help="run the Slack bot (HTTP mode, or Socket Mode with SLACK_APP_TOKEN)")
-    sub.add_parser("clock", help="run only the digest scheduler (one process per deployment)")
+    sub.add_parser("serve", help="run the Slack bot in one process (HTTP, or Socket Mode with SLACK_APP_TOKEN)")
+    sub.add_parser("web", help="PostgreSQL: only verify, record and queue Slack's requests (no analysis)")
+    sub.add_parser("worker", help="PostgreSQL: only answer queued links (run one or more)")
+    sub.add_parser("clock", help="run only the digest scheduler")
     sub.add_parser("playground", help="a local page showing the reply Newsbot would post for a link (no Slack needed)")
     return p
 
@@ -123,10 +125,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             print(asyncio.run(migrate_url(settings.database_url)))
             return 0
-        if args.command == "serve":
+        if args.command in ("serve", "web"):
             from bot.server import serve
 
-            return serve(settings)
+            return serve(settings, role=args.command)
+        if args.command == "worker":
+            from bot.processes import run_worker
+
+            return run_worker(settings)
         if args.command == "playground":
             from bot import playground
 

@@ -19,8 +19,8 @@ if TYPE_CHECKING:
 class Deps:
     settings: Settings
     store: Store
-    fetcher: Fetcher
-    analyzer: Analyzer
+    fetcher: Fetcher | None  # None on `newsbot web`: it reads no pages (workers do)
+    analyzer: Analyzer | None  # None on `newsbot web`: no analysis processes
     commands: Runner  # answers after the ack (/newsbot, buttons, Home tab), closed before the store
-    worker: Worker | None = None
-    scheduler: DigestScheduler | None = None  # None where `newsbot clock` runs the digests
+    worker: Worker | None = None  # jobs are handed to it directly (SQLite); None where the job engine delivers them
+    scheduler: DigestScheduler | None = None  # None where `newsbot clock` or a worker runs the digests

@@ -62,4 +62,8 @@ QUOTES_REMOVED = "{n} quote{s} removed"
 ORGS_ADDED = "New organizations: {names}"
 UPDATED_NOTE = ":pencil2: This story has changed since it was shared here: {what}"
 NEW_ANALYSIS = "See the new analysis."
+ANALYZE_ON_WORKERS = (
+    "This process only takes requests and reads no pages: share the link in a channel I'm in and "
+    "I'll reply in its thread. (Stored analyses of links shared before still answer here.)"
+)
 NOBODY_QUOTED = "Nobody called “{name}” is quoted in articles shared here."

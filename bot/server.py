@@ -23,20 +23,22 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
 from bot.analysis.model_check import check_model
+from bot.compose import build_worker, engine_worker, is_postgres, open_store
 from bot.config import Settings
 from bot.deps import Deps
 from bot.errors import ConfigError
 from bot.fetch import Fetcher, FetchLimits
 from bot.models import Job
 from bot.pipeline import Analyzer
+from bot.queue import CLOCK, REPLIES, Runtime
 from bot.runner import Runner
+from bot.schedule.scheduler import DigestScheduler
 from bot.slack.client import make_client
 from bot.slack.faults import SLACK_ERRORS, error_word
 from bot.slack.identity import BotIdentity
 from bot.slack.replay import ReplayGuard
-from bot.store import Store
 from bot.store.lock import job_lock
-from bot.worker import Worker, instance_name
+from bot.worker import Worker
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +82,8 @@ class State:
 
 STATE = web.AppKey("state", State)
 SETTINGS = web.AppKey("settings", Settings)
+ROLE = web.AppKey("role", str)
+ROLES = ("serve", "web")
 
 
 # --- settings check ---------------------------------------------------------------------
@@ -157,49 +161,45 @@ def _vitals(deps: Deps) -> dict[str, int]:
 
 
 async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
-    settings = app[SETTINGS]
+    settings, role = app[SETTINGS], app[ROLE]
+    engine = is_postgres(settings.database_url)  # PostgreSQL mode: jobs and digests on the job engine
     async with contextlib.AsyncExitStack() as stack:  # teardown in reverse, even if start-up fails
-        lock = job_lock(settings.database_url)
+        lock = None if engine else job_lock(settings.database_url)
         if lock is not None:  # SQLite: this process alone runs jobs on the file
             lock.acquire()
             stack.callback(lock.release)
-        store = await Store.open(settings.database_url)
+        store = await open_store(settings)
         stack.push_async_callback(store.close)
         if lock is not None and (taken := await store.requeue_running()):
             log.info("took over %d job(s) a previous process left running", taken)
-        fetcher = Fetcher(FetchLimits.from_settings(settings))
-        await fetcher.start()
-        stack.push_async_callback(fetcher.close)
-        analyzer = Analyzer(settings.spacy_model, workers=settings.workers)
-        stack.push_async_callback(analyzer.aclose)
         client = make_client(settings)
-        worker = Worker(
-            store=store,
-            fetcher=fetcher,
-            analyzer=analyzer,
-            client=client,
-            max_concurrent=settings.max_concurrent_jobs,
-            instance=instance_name(settings.port),
-        )
-        stack.push_async_callback(worker.close)
+        fetcher = analyzer = worker = None
+        if role == "serve":  # `newsbot web` records and enqueues; it loads no analysis processes
+            fetcher = Fetcher(FetchLimits.from_settings(settings))
+            await fetcher.start()
+            stack.push_async_callback(fetcher.close)
+            analyzer = Analyzer(settings.spacy_model, workers=settings.workers)
+            stack.push_async_callback(analyzer.aclose)
+            worker = build_worker(settings, store, fetcher, analyzer, client)
+            stack.push_async_callback(worker.close)
         commands = Runner.from_settings(settings)  # /newsbot answers: cancelled before the store closes
         stack.push_async_callback(commands.close)
         scheduler = None
-        if settings.scheduler:  # NEWSBOT_SCHEDULER=off on web processes when `newsbot clock` runs
-            from bot.schedule.scheduler import DigestScheduler
-
+        if settings.scheduler and role == "serve":  # NEWSBOT_SCHEDULER=off where `newsbot clock` runs
             scheduler = DigestScheduler(store, client, settings)
-            await scheduler.start()
-            stack.push_async_callback(scheduler.stop)
+            if not engine:  # on PostgreSQL the engine's periodic task is the clock
+                await scheduler.start()
+                stack.push_async_callback(scheduler.stop)
         deps = Deps(settings=settings, store=store, fetcher=fetcher, analyzer=analyzer, commands=commands,
-                    worker=worker, scheduler=scheduler)
+                    worker=None if engine else worker, scheduler=scheduler)
         state = app[STATE]
         identity = BotIdentity(client)
         state.deps, state.bolt = deps, build_bolt(settings, deps, identity)
-        # Before we accept events: what our previous process (same host:port) left unfinished, and
-        # jobs whose claim outlived the lease, are ours to take over; a sweep then runs every minute.
-        leftover = await worker.pending_at_startup()
-        warm_up = asyncio.create_task(_warm_up(state, deps, leftover, identity), name="warm-up")
+        # Before we accept events (SQLite): queued jobs and running ones whose lease ran out (all of
+        # them: the lock says their process is gone) are ours to take over; a sweep follows.
+        leftover = await worker.pending_at_startup() if worker is not None and not engine else []
+        runs = Runs(worker, scheduler, stack) if engine and worker is not None else None
+        warm_up = asyncio.create_task(_warm_up(state, identity, worker, leftover, runs), name="warm-up")
         stack.push_async_callback(_cancel, warm_up)
         if settings.slack_app_token:
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -211,33 +211,62 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
+@dataclass(frozen=True, slots=True)
+class Runs:
+    """PostgreSQL `serve`: the job engine's worker runs in this process, started once warm."""
+
+    worker: Worker
+    scheduler: DigestScheduler | None
+    stack: contextlib.AsyncExitStack
+
+
 async def _cancel(task: asyncio.Task[None]) -> None:
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
 
 
-async def _warm_up(state: State, deps: Deps, leftover: list[Job], identity: BotIdentity) -> None:
+async def _warm_up(
+    state: State, identity: BotIdentity, worker: Worker | None, leftover: list[Job], runs: Runs | None
+) -> None:
     try:
         await identity.load()
     except SLACK_ERRORS as exc:  # Slack is away: the first event asks again (and is acked regardless)
         log.warning("could not ask Slack who the bot is (%s); will ask again", error_word(exc))
-    try:
-        await deps.analyzer.start()
-    except Exception:
-        log.critical("could not start the analysis processes; shutting down", exc_info=True)
-        os.kill(os.getpid(), signal.SIGTERM)  # run_app's handler turns this into a clean exit
-        return
-    assert deps.worker is not None  # `serve` runs its own worker
-    deps.worker.mark_ready()
-    deps.worker.resume(leftover)
+    assert state.deps is not None
+    analyzer = state.deps.analyzer
+    if analyzer is not None:
+        try:
+            await analyzer.start()
+        except Exception:
+            log.critical("could not start the analysis processes; shutting down", exc_info=True)
+            os.kill(os.getpid(), signal.SIGTERM)  # run_app's handler turns this into a clean exit
+            return
+    if worker is not None:
+        worker.mark_ready()
+    if runs is not None:
+        await runs.stack.enter_async_context(
+            engine_worker(state.deps.settings, Runtime(runs.worker, runs.scheduler), queues=[REPLIES, CLOCK])
+        )
+    elif worker is not None:
+        worker.resume(leftover)
     state.ready = True
-    log.info("ready in %.1fs (%d analysis process(es))", time.monotonic() - state.started, deps.analyzer.workers)
+    workers = analyzer.workers if analyzer is not None else 0
+    log.info("ready in %.1fs (%d analysis process(es))", time.monotonic() - state.started, workers)
 
 
-def create_app(settings: Settings) -> web.Application:
-    """The aiohttp application (routes + lifecycle); tests run it with an AppRunner."""
+def create_app(settings: Settings, role: str = "serve") -> web.Application:
+    """The aiohttp application (routes + lifecycle); tests run it with an AppRunner. `role`:
+    `serve` (all in one) or `web` (verify, record, enqueue: PostgreSQL only)."""
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}")
+    if role == "web" and not is_postgres(settings.database_url):
+        raise ConfigError(
+            "`newsbot web` needs PostgreSQL (DATABASE_URL=postgresql://…): it only records links, and on "
+            "SQLite the one `newsbot serve` process both records and answers them. Run `newsbot serve` instead."
+        )
     app = web.Application(client_max_size=MAX_REQUEST_BYTES)
     app[SETTINGS] = settings
+    app[ROLE] = role
     app[STATE] = State()
     app.cleanup_ctx.append(_lifecycle)
     if not settings.slack_app_token:
@@ -246,13 +275,15 @@ def create_app(settings: Settings) -> web.Application:
     return app
 
 
-def serve(settings: Settings) -> int:
-    """`newsbot serve`: run until SIGINT/SIGTERM; exit status for the shell."""
+def serve(settings: Settings, role: str = "serve") -> int:
+    """`newsbot serve` / `newsbot web`: run until SIGINT/SIGTERM; exit status for the shell."""
     check_settings(settings)
+    app = create_app(settings, role)
     mode = "Socket Mode" if settings.slack_app_token else f"HTTP mode, Slack requests at {EVENTS_PATH}"
-    log.info("newsbot serve on %s:%d (%s)", settings.host, settings.port, mode)
+    jobs = "job engine on PostgreSQL" if is_postgres(settings.database_url) else "jobs in this process (SQLite)"
+    log.info("newsbot %s on %s:%d (%s; %s)", role, settings.host, settings.port, mode, jobs)
     web.run_app(
-        create_app(settings),
+        app,
         host=settings.host,
         port=settings.port,
         print=None,

@@ -1,12 +1,13 @@
 """Claim a job -> fetch -> extract + analyze (process pool) -> store -> threaded reply -> done.
 
 The worker owns its tasks (strong references, cancelled on close) and bounds how many run at
-once; listeners only record jobs. Jobs are durable rows claimed under this instance's name
-(`host:port`), so several processes can share one database: at start-up and in a periodic
-sweep a worker takes over queued jobs nobody runs, its own previous process's running jobs,
-and running jobs whose claim is older than the lease (their process died). A job is marked
-done as soon as Slack accepts its reply, before the reactions; a job claimed more than
-`MAX_ATTEMPTS` times (it keeps killing its process) gets a short failure reply instead.
+once; listeners only record jobs. Jobs are durable rows claimed with this process's token under a
+lease on the database clock that a heartbeat renews (`bot/store/claims.py`), so several processes
+can share one database: at start-up and in a sweep every few seconds a worker takes over queued
+jobs nobody runs and running jobs whose lease ran out (their process died, on any host or port).
+Only the claim's owner records an outcome or posts. A job is marked done as soon as Slack accepts
+its reply, before the reactions; a job claimed more than `MAX_ATTEMPTS` times (it keeps killing
+its process) gets a short failure reply instead.
 
 When Slack refuses a reply, `bot/slack/faults.py` says why and this module acts on it: wait out
 transient faults (then requeue), fail on channel errors, stop a workspace whose token was refused,
@@ -35,8 +36,8 @@ from bot.pipeline import read_target
 from bot.slack.blocks import PriorShare, analysis_blocks, failure_blocks, short_reply, update_note
 from bot.slack.faults import SLACK_ERRORS, error_word, fault_of
 from bot.slack.pacing import Pacer
+from bot.store import claims
 from bot.store.archive import Validators
-from bot.store.jobs import JOB_LEASE
 from bot.story_changes import StoryChange, compare
 
 if TYPE_CHECKING:
@@ -50,11 +51,11 @@ WORKING, DONE, PROBLEM = "eyes", "white_check_mark", "warning"
 MAX_ATTEMPTS = 3
 STORED_FOREVER = timedelta(days=365 * 100)  # any stored analysis of this analyzer version: a re-share
 GAVE_UP = "gave_up"  # error code of a job given up after MAX_ATTEMPTS
-# How often to look for jobs nobody runs (a dead sibling's, or queued ones never picked up),
-# and how long a queued job may wait before the sweep takes it (its own process submits it
-# at once; this only catches ones whose process died first).
-SWEEP_SECONDS = 60.0
-QUEUED_GRACE = timedelta(minutes=1)
+# How often to look for jobs nobody runs (a dead sibling's, whose lease ran out, or queued ones
+# never picked up), and how long a queued job may wait before the sweep takes it (its own process
+# submits it at once; this only catches ones whose process died first, or a web process's).
+SWEEP_SECONDS = 5.0
+QUEUED_GRACE = timedelta(seconds=5)
 # A reply Slack keeps refusing for transient reasons (after the client's own retries) is posted
 # again with backoff for this long, then the job goes back to the queue for a later sweep.
 REPLY_RETRY_SECONDS = 180.0
@@ -63,12 +64,6 @@ MAX_REMEMBERED_ERRORS = 10_000
 # Slack message metadata on every reply, carrying its job id: after a crash or a lost answer the
 # worker looks in the thread for it before posting again (conversations.replies).
 REPLY_EVENT = "newsbot_reply"
-
-
-def instance_name(port: int) -> str:
-    """Stable across restarts of one `newsbot serve` (same host, same port), distinct between
-    processes running at the same time (two can't listen on one port of one host)."""
-    return f"{socket.gethostname()}:{port}"
 
 
 class PageLoader(Protocol):
@@ -99,7 +94,7 @@ class Worker:
         client: AsyncWebClient,
         max_concurrent: int,
         instance: str | None = None,
-        lease: timedelta = JOB_LEASE,
+        lease: timedelta = claims.LEASE,
         sweep_every: float = SWEEP_SECONDS,
         queued_grace: timedelta = QUEUED_GRACE,
     ) -> None:
@@ -107,12 +102,13 @@ class Worker:
         self._fetcher = fetcher
         self._analyzer = analyzer
         self._client = client
-        self.instance = instance or f"{socket.gethostname()}:pid{os.getpid()}"
+        self.instance = instance or f"{socket.gethostname()}:pid{os.getpid()}"  # for people reading the table
+        self.token = claims.new_token()  # this process's claims; a restarted process is a new owner
         self._lease = lease
         self._sweep_every = sweep_every
         self._queued_grace = queued_grace
         self._slots = asyncio.Semaphore(max_concurrent)
-        self._tasks: dict[int, asyncio.Task[None]] = {}  # job id -> its task (strong references)
+        self._tasks: dict[int, asyncio.Task[str]] = {}  # job id -> its task (strong references)
         self._sweeper: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
         self._reported: set[tuple[str, str]] = set()  # (channel, permanent Slack error) logged once
@@ -134,9 +130,9 @@ class Worker:
         return len(self._tasks)
 
     async def pending_at_startup(self) -> list[Job]:
-        """Snapshot what is ours to take over (call before accepting events): queued jobs, our
-        previous process's running jobs, and running jobs whose claim outlived the lease."""
-        return await self._store.claimable_jobs(owner=self.instance, lease=self._lease)
+        """Snapshot what is ours to take over (call before accepting events): queued jobs and
+        running jobs whose lease ran out."""
+        return await self._store.claimable_jobs()
 
     def resume(self, jobs: list[Job]) -> None:
         """Run the start-up snapshot, then keep sweeping for abandoned jobs until `close`."""
@@ -155,15 +151,13 @@ class Worker:
         self._tasks[job.id] = task
         task.add_done_callback(functools.partial(self._forget, job.id))
 
-    def _forget(self, job_id: int, _task: asyncio.Task[None]) -> None:
+    def _forget(self, job_id: int, _task: asyncio.Task[str]) -> None:
         self._tasks.pop(job_id, None)
 
     async def sweep(self) -> int:
         """Submit the jobs nobody is running (a dead sibling's, queued ones never picked up);
         `claim_job` decides atomically, so two sweeping processes never run one job twice."""
-        jobs = await self._store.claimable_jobs(
-            owner=self.instance, lease=self._lease, queued_for=self._queued_grace
-        )
+        jobs = await self._store.claimable_jobs(queued_for=self._queued_grace)
         fresh = [j for j in jobs if j.id not in self._tasks]
         for job in fresh:
             self.submit(job)
@@ -180,9 +174,9 @@ class Worker:
                 log.warning("job sweep failed", exc_info=True)
 
     async def close(self) -> None:
-        """Stop sweeping and cancel what is running; those jobs stay `running` in the DB, and
-        our next process (same instance name) or, after the lease, any other takes them over."""
-        tasks = list(self._tasks.values())
+        """Stop sweeping and cancel what is running; those jobs stay `running` in the DB until
+        their lease runs out (no more heartbeats), then any process takes them over."""
+        tasks: list[asyncio.Task[Any]] = list(self._tasks.values())
         if self._sweeper is not None:
             tasks.append(self._sweeper)
             self._sweeper = None
@@ -196,22 +190,35 @@ class Worker:
             await asyncio.gather(*list(self._tasks.values()), return_exceptions=True)
 
     # --- one job --------------------------------------------------------------------------
-    async def _run(self, job: Job) -> None:
+    async def run_job(self, job_id: int) -> str:
+        """Run one job to its end in the caller's task (the job engine's, PostgreSQL mode):
+        `done` (replied, or failed with a reply or a code), `requeued` (Slack kept refusing:
+        try later), `held` (another process holds a live claim: try later), `finished` (already)."""
+        job = await self._store.get_job(job_id)
+        if job is None:
+            log.warning("job %s is not in the database (purged?); nothing to do", job_id)
+            return "finished"
+        return await self._run(job)
+
+    async def _run(self, job: Job) -> str:
         await self._ready.wait()
         async with self._slots:
-            claimed = await self._store.claim_job(job.id, lease=self._lease, owner=self.instance)
-            if claimed is None:
-                return  # done already, or another worker holds it
+            claimed = await self._store.claim_job(job.id, owner=self.token, lease=self._lease, by=self.instance)
+            if claimed is None:  # done already, or another process holds it
+                now = await self._store.get_job(job.id)
+                return "held" if now is not None and now.status == "running" else "finished"
             reply = _Reply()
+            renew = functools.partial(self._store.renew_jobs, self.token, lease=self._lease, job_id=job.id)
             try:
-                if claimed.share.team in self._stopped:  # its token was refused: Slack would refuse this too
-                    await self._store.finish_job(claimed.id, "failed", f"slack_{self._stopped[claimed.share.team]}")
-                elif claimed.attempts > MAX_ATTEMPTS:
-                    log.error("job %s (%s): claimed %d times without finishing; giving up",
-                              job.id, job.url, claimed.attempts)
-                    await self._fail(claimed, reply, GAVE_UP)
-                else:
-                    await self._process(claimed, reply)
+                async with claims.heartbeat(renew, every=self._lease.total_seconds() / 3, name=f"job-{job.id}-lease"):
+                    if claimed.share.team in self._stopped:  # its token was refused: Slack would refuse this too
+                        await self._finish(claimed, "failed", f"slack_{self._stopped[claimed.share.team]}")
+                    elif claimed.attempts > MAX_ATTEMPTS:
+                        log.error("job %s (%s): claimed %d times without finishing; giving up",
+                                  job.id, job.url, claimed.attempts)
+                        await self._fail(claimed, reply, GAVE_UP)
+                    else:
+                        await self._process(claimed, reply)
             except asyncio.CancelledError:
                 raise
             except Exception:  # a bug or a database error: never silence, never a stuck job
@@ -219,6 +226,7 @@ class Worker:
                 await self._fail(claimed, reply, AnalysisError.code)
             finally:
                 self.completed += 1
+            return "requeued" if reply.requeued else "done"
 
     async def _process(self, job: Job, reply: _Reply) -> None:
         share, t0 = job.share, time.perf_counter()
@@ -266,6 +274,9 @@ class Worker:
                         ts = found
                         break
                 await self._pacer.wait(share.channel)
+                if not await self._store.renew_jobs(self.token, lease=self._lease, job_id=job.id):
+                    log.warning("job %s: another process took it over (our lease ran out); not posting", job.id)
+                    return False
                 resp = await self._client.chat_postMessage(
                     channel=share.channel,
                     thread_ts=share.reply_thread_ts,
@@ -293,20 +304,26 @@ class Worker:
             await self._react("reactions_remove", share, WORKING)
             if fault == "transient":  # still failing after minutes: a later sweep tries again
                 log.warning("job %s: Slack kept answering %s; back to the queue", job.id, slack_error)
-                await self._store.finish_job(job.id, "queued")
+                reply.requeued = True
+                await self._finish(job, "queued")
                 return False
             if fault == "auth":
                 self._stop_team(share.team, slack_error)
             else:
                 self._log_reply_error(job, slack_error)
-            await self._store.finish_job(job.id, "failed", error_code=f"slack_{slack_error}")
+            await self._finish(job, "failed", f"slack_{slack_error}")
             return False
         reply.ts, reply.error_code = ts, error_code
-        await self._store.finish_job(job.id, status, error_code=error_code, reply_ts=reply.ts)
+        await self._finish(job, status, error_code, reply.ts)
         reply.recorded = True
         await self._react("reactions_remove", share, WORKING)
         await self._react("reactions_add", share, PROBLEM if error_code else DONE)
         return True
+
+    async def _finish(self, job: Job, status: str, error_code: str | None = None, reply_ts: str | None = None) -> None:
+        """Record the outcome unless another process took the job over meanwhile (then its outcome stands)."""
+        if not await self._store.finish_job(job.id, status, owner=self.token, error_code=error_code, reply_ts=reply_ts):
+            log.warning("job %s: another process took it over (our lease ran out); its outcome stands", job.id)
 
     async def _reply_in_thread(self, job: Job) -> tuple[str | None, bool]:
         """(the ts of our reply to `job` if the thread shows it, found by the job id in its message
@@ -337,7 +354,7 @@ class Worker:
             if reply.recorded:  # the job is finished; only a reaction went wrong
                 return
             if reply.ts is not None:  # the reply is out; only recording it failed
-                await self._store.finish_job(job.id, "done", error_code=reply.error_code, reply_ts=reply.ts)
+                await self._finish(job, "done", reply.error_code, reply.ts)
                 return
             text, blocks = failure_blocks(Failure(code, "unexpected error"), url=job.url)
             await self._reply(job, reply, text, blocks, code, status="failed")
@@ -434,10 +451,11 @@ class Worker:
 class _Reply:
     """How far one run got: once Slack gave the reply a `ts`, nothing may post for that job again."""
 
-    __slots__ = ("error_code", "recorded", "ts")
+    __slots__ = ("error_code", "recorded", "requeued", "ts")
 
     def __init__(self) -> None:
         self.ts: str | None = None  # set once Slack accepted the reply
         self.error_code: str | None = None
         self.recorded = False  # the job row says finished
+        self.requeued = False  # Slack kept failing: the job went back to the queue
 

@@ -37,8 +37,15 @@ async def _run(settings: Settings, stop: asyncio.Event | None = None) -> None:
 
 
 def run_clock(settings: Settings) -> int:
-    """Block until SIGINT/SIGTERM; exit status for the shell."""
+    """Block until SIGINT/SIGTERM; exit status for the shell. On PostgreSQL the job engine's
+    periodic tasks are the clock (`bot.processes`); on SQLite, APScheduler here."""
     if not settings.slack_bot_token:
         raise ConfigError("`newsbot clock` needs SLACK_BOT_TOKEN (the bot token it posts digests with).")
+    from bot.compose import is_postgres
+
+    if is_postgres(settings.database_url):
+        from bot.processes import run_engine_clock
+
+        return run_engine_clock(settings)
     asyncio.run(_run(settings))
     return 0

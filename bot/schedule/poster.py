@@ -7,6 +7,7 @@ with the app's client without building or starting an APScheduler: the claim in
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -20,6 +21,7 @@ from bot.schedule.slots import Clock, utc_now
 from bot.slack.faults import fault_of
 from bot.slack.pacing import Pacer
 from bot.slack.permalinks import permalink
+from bot.store import claims
 from bot.store.codec import analysis_from_json
 from bot.store.digests import EMPTY, FAILED, POSTED
 
@@ -32,10 +34,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FIRST_PERIOD = timedelta(hours=24)  # a channel's first digest covers the last day
-# A post takes seconds (a minute with Slack's rate-limit retries): a run still "running" after
-# this long belongs to a process that died mid-post, and may be taken back. (If that process died
-# after Slack accepted the message, the channel gets the digest twice: rarer than losing it.)
-RUN_STALE_AFTER = timedelta(minutes=5)
 NETWORK_ERROR = "NetworkError"  # not a Slack error word: fault_of() counts it as transient
 
 
@@ -67,27 +65,37 @@ class DigestPoster:
         *,
         clock: Clock = utc_now,
         pacer: Pacer | None = None,
+        lease: timedelta = claims.LEASE,
     ) -> None:
         self.store, self.client, self.settings, self.clock = store, client, settings, clock
         self.pacer = pacer or Pacer()
+        self.token = claims.new_token()  # this process's claims on digest runs
+        self.lease = lease
 
     async def post(self, team: str, channel: str, day: str, slot_key: str, *, reclaim_failed: bool = False) -> Outcome:
         """Claim (team, channel, day, slot), build the period's digest, post it to the channel.
 
-        `reclaim_failed`: a run left FAILED by an earlier attempt, or left running for more than
-        RUN_STALE_AFTER by a process that died, may be taken back (the scheduler's retries and
-        start-up catch-up, within the grace); otherwise any existing run means "taken"."""
+        `reclaim_failed`: a run left FAILED by an earlier attempt, or left running by a process
+        whose lease ran out (it died mid-post), may be taken back (the scheduler's retries and
+        start-up catch-up, within the grace); otherwise any existing run means "taken". While the
+        post is in progress a heartbeat renews the claim; only its owner records the outcome."""
         now = self.clock()
-        run_id = await self.store.claim_digest_run(team, channel, day, slot_key, now)
+        owner, lease = self.token, self.lease
+        run_id = await self.store.claim_digest_run(team, channel, day, slot_key, now, owner=owner, lease=lease)
         if run_id is None and reclaim_failed:
-            run_id = await self.store.reclaim_digest_run(
-                team, channel, day, slot_key, now, stale_before=now - RUN_STALE_AFTER
-            )
+            run_id = await self.store.reclaim_digest_run(team, channel, day, slot_key, now, owner=owner, lease=lease)
             if run_id is not None:
                 log.info("digest %s/%s %s %s: re-claimed the run to try again", team, channel, day, slot_key)
         if run_id is None:
             log.info("digest %s/%s %s %s already claimed; not posting again", team, channel, day, slot_key)
             return Outcome("taken", day, slot_key)
+        renew = functools.partial(self.store.renew_digest_run, run_id, owner, lease=lease)
+        async with claims.heartbeat(renew, every=lease.total_seconds() / 3, name=f"digest-run-{run_id}-lease"):
+            return await self._post_claimed(run_id, team, channel, day, slot_key, now)
+
+    async def _post_claimed(
+        self, run_id: int, team: str, channel: str, day: str, slot_key: str, now: datetime
+    ) -> Outcome:
         try:
             since = await self.store.previous_digest_at(team, channel, now) or now - FIRST_PERIOD
             period = await self.store.digest_period_articles(team, channel, since, now)
@@ -104,7 +112,7 @@ class DigestPoster:
             title = f"News digest · {_human_date(day)}"
             built = self._build(items, title)
             if built is None:
-                await self.store.finish_digest_run(run_id, EMPTY, self.clock())
+                await self._finish(run_id, EMPTY)
                 log.info("digest %s/%s %s %s: nothing shared, nothing posted", team, channel, day, slot_key)
                 return Outcome("empty", day, slot_key)
             if built.shown:  # link headlines to their threads: only the shown ones need a lookup
@@ -119,21 +127,28 @@ class DigestPoster:
             ts = resp.get("ts")
             count = len(items)
             status = POSTED if items else EMPTY  # EMPTY + a message: the quiet-day note
-            await self.store.finish_digest_run(run_id, status, self.clock(), message_ts=ts, article_count=count)
+            await self._finish(run_id, status, message_ts=ts, article_count=count)
             log.info("digest %s/%s %s %s posted: %d article(s)", team, channel, day, slot_key, count)
             return Outcome(status, day, slot_key, count, ts)
         except SlackApiError as exc:
             error = str(exc.response.get("error", "slack_error"))
-            await self.store.finish_digest_run(run_id, FAILED, self.clock())
+            await self._finish(run_id, FAILED)
             log.error("digest %s/%s %s %s failed: %s", team, channel, day, slot_key, error)
             return Outcome("failed", day, slot_key, error=error)
         except (aiohttp.ClientError, TimeoutError) as exc:  # Slack unreachable after the client's retries
-            await self.store.finish_digest_run(run_id, FAILED, self.clock())
+            await self._finish(run_id, FAILED)
             log.error("digest %s/%s %s %s failed: %r", team, channel, day, slot_key, exc)
             return Outcome("failed", day, slot_key, error=NETWORK_ERROR)
         except BaseException:
-            await self.store.finish_digest_run(run_id, FAILED, self.clock())
+            await self._finish(run_id, FAILED)
             raise
+
+    async def _finish(self, run_id: int, status: str, *, message_ts: str | None = None, article_count: int = 0) -> None:
+        recorded = await self.store.finish_digest_run(
+            run_id, status, self.clock(), owner=self.token, message_ts=message_ts, article_count=article_count
+        )
+        if not recorded:
+            log.warning("digest run %s: another process took it over (our lease ran out); its outcome stands", run_id)
 
     def _build(self, items: list[digest_mod.DigestItem], title: str) -> digest_mod.Digest | None:
         return digest_mod.build(

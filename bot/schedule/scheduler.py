@@ -21,7 +21,7 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.schedule.poster import RUN_STALE_AFTER, DigestPoster, Outcome
+from bot.schedule.poster import DigestPoster, Outcome
 from bot.schedule.slots import Clock, Slot, catch_up, latest_fire, local_date, utc_now
 from bot.slack.pacing import Pacer
 from bot.store.digests import FAILED, RUNNING, SKIPPED, Subscription
@@ -200,6 +200,12 @@ class DigestScheduler:
             log.error("digest %s/%s %s %s failed %d times; giving up", team, channel, day, slot_key, attempts)
         return outcome
 
+    async def post_due(self) -> None:
+        """Post every subscription's latest slot that is due and not yet posted: the job engine's
+        periodic tick on PostgreSQL (no APScheduler), the same decision as start-up catch-up."""
+        subs = await self.store.digest_subscriptions()
+        await asyncio.gather(*(self._catch_up(sub) for sub in subs))
+
     async def _catch_up(self, sub: Subscription) -> None:
         """At start-up: post the latest slot if it was missed by less than the grace, or if its
         post failed and it is still within the grace."""
@@ -213,8 +219,8 @@ class DigestScheduler:
         run = await self.store.digest_run(sub.team, sub.channel, day, slot.key)
         if run is not None and run.status == RUNNING and decision.action == "post":
             # Left running by a process that died mid-post, or being posted by a live peer right
-            # now: wait until it would be stale, then take it back if it is still running.
-            wait = (run.started_at + RUN_STALE_AFTER - now).total_seconds()
+            # now: wait until its lease would lapse, then take it back if it is still running.
+            wait = run.lease_left or 0.0
             if now + timedelta(seconds=max(wait, 0)) - fired > self.grace:
                 return
             if wait > 0:
@@ -236,7 +242,9 @@ class DigestScheduler:
             log.info("digest %s/%s %s %s missed by %s: posting now", sub.team, sub.channel, day, slot.key,
                      decision.late)
             await self._attempts(sub.team, sub.channel, day, slot.key, fired)
-        elif await self.store.claim_digest_run(sub.team, sub.channel, day, slot.key, now, status=SKIPPED):
+        elif await self.store.claim_digest_run(
+            sub.team, sub.channel, day, slot.key, now, owner=self.poster.token, status=SKIPPED
+        ):
             log.warning(
                 "digest %s/%s %s %s skipped: %s late, more than the %s grace",
                 sub.team, sub.channel, day, slot.key, decision.late, self.grace,

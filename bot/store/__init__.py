@@ -11,21 +11,23 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.store.archive import ANALYZER_VERSION, ArchiveMixin, StoredArticle, Validators
 from bot.store.digests import DigestsMixin
 from bot.store.engine import create_engine, dispose, migrate, reaching
-from bot.store.jobs import JOB_LEASE, JobsMixin
+from bot.store.jobs import JobsMixin, OnEnqueue
 from bot.store.people import PeopleMixin
 from bot.store.search import SearchMixin
 from bot.store.sources import SourcesMixin
 
-__all__ = ["ANALYZER_VERSION", "JOB_LEASE", "Store", "StoredArticle", "Validators"]
+__all__ = ["ANALYZER_VERSION", "Store", "StoredArticle", "Validators"]
 
 
 class Store(JobsMixin, ArchiveMixin, SearchMixin, PeopleMixin, SourcesMixin, DigestsMixin):
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, on_enqueue: OnEnqueue | None = None) -> None:
         self._engine = engine
+        self._on_enqueue = on_enqueue
 
     @classmethod
-    async def open(cls, database_url: str) -> Store:
-        """Connect and migrate to head (creates ./data/ for a relative SQLite path)."""
+    async def open(cls, database_url: str, *, on_enqueue: OnEnqueue | None = None) -> Store:
+        """Connect and migrate to head (creates ./data/ for a relative SQLite path). `on_enqueue`
+        runs in each new job's insert transaction (PostgreSQL mode defers its engine job there)."""
         engine = create_engine(database_url)
         try:
             async with reaching(engine):
@@ -33,7 +35,7 @@ class Store(JobsMixin, ArchiveMixin, SearchMixin, PeopleMixin, SourcesMixin, Dig
         except BaseException:
             await dispose(engine)
             raise
-        return cls(engine)
+        return cls(engine, on_enqueue=on_enqueue)
 
     @property
     def dialect(self) -> str:

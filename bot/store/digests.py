@@ -9,7 +9,7 @@ occurrence of a fall-back hour) finds it taken and does nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, delete, func, insert, or_, select, update
@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.models import Article
+from bot.store import claims
 from bot.store.common import unindexed
 from bot.store.engine import write_tx
 from bot.store.tables import analyses, articles, digest_runs, digest_subscriptions, shares
@@ -44,6 +45,8 @@ class DigestRun:
     status: str
     started_at: datetime
     article_count: int | None
+    attempts: int = 1
+    lease_left: float | None = None  # seconds until its claim lapses (database clock); < 0: lapsed
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,15 +118,27 @@ class DigestsMixin:
 
     # --- runs --------------------------------------------------------------------------
     async def claim_digest_run(
-        self, team: str, channel: str, local_date: str, slot: str, now: datetime, status: str = RUNNING
+        self,
+        team: str,
+        channel: str,
+        local_date: str,
+        slot: str,
+        now: datetime,
+        *,
+        owner: str,
+        status: str = RUNNING,
+        lease: timedelta = claims.LEASE,
     ) -> int | None:
-        """Insert the run row; its id if we won the slot, None if someone already has it."""
+        """Insert the run row under claim token `owner`; its id if we won the slot, None if
+        someone already has it."""
+        values = {"owner": owner, "lease_expires": claims.db_epoch() + lease.total_seconds(), "attempts": 1}
         try:
             async with write_tx(self._engine) as conn:
                 res = await conn.execute(
                     insert(digest_runs)
                     .values(
-                        team=team, channel=channel, local_date=local_date, slot=slot, status=status, started_at=now
+                        team=team, channel=channel, local_date=local_date, slot=slot, status=status, started_at=now,
+                        **values,
                     )
                     .returning(digest_runs.c.id)
                 )
@@ -132,28 +147,45 @@ class DigestsMixin:
             return None
 
     async def reclaim_digest_run(
-        self, team: str, channel: str, local_date: str, slot: str, now: datetime, *, stale_before: datetime
+        self,
+        team: str,
+        channel: str,
+        local_date: str,
+        slot: str,
+        now: datetime,
+        *,
+        owner: str,
+        lease: timedelta = claims.LEASE,
     ) -> int | None:
-        """Take back a run whose post FAILED, or one still RUNNING that started before
-        `stale_before` (its process died mid-post): its id, or None if neither.
+        """Take back a run whose post FAILED, or one still RUNNING whose lease ran out (its
+        process died mid-post): its id, or None if neither.
 
         One conditional UPDATE, so of several schedulers retrying at once only one wins."""
         c = digest_runs.c
-        takeable = or_(c.status == FAILED, and_(c.status == RUNNING, c.started_at < stale_before))
+        takeable = or_(c.status == FAILED, and_(c.status == RUNNING, claims.lapsed(digest_runs)))
         async with write_tx(self._engine) as conn:
             res = await conn.execute(
                 update(digest_runs)
                 .where(c.team == team, c.channel == channel, c.local_date == local_date, c.slot == slot, takeable)
-                .values(status=RUNNING, started_at=now, finished_at=None)
+                .values(status=RUNNING, started_at=now, finished_at=None, **claims.take(digest_runs, owner, lease))
                 .returning(c.id)
             )
             run_id = res.scalar()
         return int(run_id) if run_id is not None else None
 
+    async def renew_digest_run(self, run_id: int, owner: str, *, lease: timedelta = claims.LEASE) -> bool:
+        """The heartbeat of a post in progress; False if the run is no longer ours."""
+        async with write_tx(self._engine) as conn:
+            res = await conn.execute(
+                update(digest_runs).where(claims.held(digest_runs, run_id, owner)).values(**claims.renewal(lease))
+            )
+        return bool(res.rowcount)
+
     async def digest_run(self, team: str, channel: str, local_date: str, slot: str) -> DigestRun | None:
         """The slot's run, or None when nobody has claimed it."""
         c = digest_runs.c
-        q = select(c.local_date, c.slot, c.status, c.started_at, c.article_count).where(
+        lease_left = (c.lease_expires - claims.db_epoch()).label("lease_left")
+        q = select(c.local_date, c.slot, c.status, c.started_at, c.article_count, c.attempts, lease_left).where(
             c.team == team, c.channel == channel, c.local_date == local_date, c.slot == slot
         )
         async with self._engine.connect() as conn:
@@ -164,14 +196,23 @@ class DigestsMixin:
         return await self.digest_run(team, channel, local_date, slot) is not None
 
     async def finish_digest_run(
-        self, run_id: int, status: str, now: datetime, *, message_ts: str | None = None, article_count: int = 0
-    ) -> None:
+        self,
+        run_id: int,
+        status: str,
+        now: datetime,
+        *,
+        owner: str,
+        message_ts: str | None = None,
+        article_count: int = 0,
+    ) -> bool:
+        """Record the outcome if claim token `owner` still holds the run (fencing); False if not."""
         async with write_tx(self._engine) as conn:
-            await conn.execute(
+            res = await conn.execute(
                 update(digest_runs)
-                .where(digest_runs.c.id == run_id)
+                .where(claims.held(digest_runs, run_id, owner))
                 .values(status=status, finished_at=now, message_ts=message_ts, article_count=article_count)
             )
+        return bool(res.rowcount)
 
     async def previous_digest_at(self, team: str, channel: str, before: datetime) -> datetime | None:
         """When the last digest that reached this channel started (the next period's start)."""
@@ -192,7 +233,10 @@ class DigestsMixin:
         q = select(digest_runs).where(c.team == team, c.channel == channel).order_by(c.started_at.desc()).limit(limit)
         async with self._engine.connect() as conn:
             rows = (await conn.execute(q)).mappings().all()
-        return [DigestRun(r["local_date"], r["slot"], r["status"], r["started_at"], r["article_count"]) for r in rows]
+        return [
+            DigestRun(r["local_date"], r["slot"], r["status"], r["started_at"], r["article_count"], r["attempts"])
+            for r in rows
+        ]
 
     # --- period articles ---------------------------------------------------------------
     async def digest_period_articles(

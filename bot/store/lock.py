@@ -3,7 +3,7 @@
 SQLite has no server to tell live processes from dead ones. Holding this lock proves no other
 `newsbot serve` runs jobs on the file, so whatever a previous process left `running` is abandoned
 and is taken over at once, whatever host name or port that process had (instead of after the
-10-minute lease). The kernel drops the lock when a process dies, SIGKILL included.
+lease of `bot/store/claims.py`). The kernel drops the lock when a process dies, SIGKILL included.
 """
 
 from __future__ import annotations

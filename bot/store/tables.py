@@ -228,7 +228,9 @@ jobs = Table(
     Column("reply_ts", String(32)),
     Column("created_at", UTCDateTime, nullable=False, default=utcnow),
     Column("claimed_at", UTCDateTime),
-    Column("claimed_by", String(128)),  # the worker instance (host:port) holding a running job
+    Column("claimed_by", String(128)),  # the worker instance (host, pid) that last claimed it: for people
+    Column("owner", String(32)),  # claim token of the process holding it (bot/store/claims.py)
+    Column("lease_expires", Float),  # database-clock seconds; renewed by the owner's heartbeat
     Column("finished_at", UTCDateTime),
     UniqueConstraint("team", "channel", "message_ts", "url"),
 )
@@ -260,5 +262,8 @@ digest_runs = Table(
     Column("article_count", Integer),
     Column("started_at", UTCDateTime, nullable=False, default=utcnow),
     Column("finished_at", UTCDateTime),
+    Column("owner", String(32)),  # claim token (bot/store/claims.py), as on jobs
+    Column("lease_expires", Float),
+    Column("attempts", Integer, nullable=False, default=1, server_default="1"),
     UniqueConstraint("team", "channel", "local_date", "slot"),
 )

@@ -112,6 +112,8 @@ async def _analyze(ctx: Ctx) -> Reply:
     stored = await store.fresh_article(url, timedelta(hours=ctx.deps.settings.freshness_hours))
     if stored is not None:
         article, analysis, article_id = stored.article, stored.analysis, stored.article_id
+    elif ctx.deps.fetcher is None or ctx.deps.analyzer is None:  # `newsbot web`
+        return cb.notice(messages.ANALYZE_ON_WORKERS)
     else:
         runner = ctx.deps.commands
         try:

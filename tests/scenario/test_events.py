@@ -27,7 +27,7 @@ from bot.server import create_app
 from tests.conftest import REPO_ROOT, SHARED_ARTICLES, secrets_in
 from tests.fakes.article_server import ArticleServer
 from tests.fakes.local_http import listen
-from tests.fakes.serve import free_port, serve_env
+from tests.fakes.serve import children, free_port, kill, serve_env, start_newsbot
 from tests.fakes.signing import signed_headers
 from tests.fakes.slack_api import BOT_ID, BOT_TOKEN, BOT_USER_ID, Call, FakeSlack
 from tests.fakes.slack_events import event_body, message, new_channel, new_ts, replies_in, wait_reply
@@ -389,31 +389,8 @@ async def test_not_in_channel_is_logged_and_the_job_fails_without_crashing(
 
 
 # --- the real process: start-up, missing settings, kill -9 after the ack -------------------------
-def _children(pid: int) -> list[int]:
-    """Direct children of `pid` (Linux /proc), to clean up what a SIGKILLed server leaves."""
-    out: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            out += [int(c) for c in (task / "children").read_text().split()]
-        except OSError:
-            continue
-    return out
-
-
-def _kill(pids: list[int]) -> None:
-    for pid in pids:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-
-
 async def _start_serve(env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
-    """`newsbot serve` with its log in cwd/serve.log (a file: the analysis processes inherit
-    stderr, and a pipe they hold open would keep `wait()` from returning after a kill)."""
-    with (cwd / "serve.log").open("ab") as log:
-        return await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "serve", env=env, cwd=cwd,
-            stdout=asyncio.subprocess.DEVNULL, stderr=log,
-        )
+    return await start_newsbot("serve", env, cwd, "serve.log")
 
 
 async def test_a_second_process_on_one_sqlite_file_is_refused_with_a_clear_message(
@@ -474,11 +451,11 @@ async def test_killed_after_the_ack_and_restarted_replies_exactly_once(
                 if app.jobs_in(channel) == ["running"]:
                     break
                 await asyncio.sleep(0.02)
-            orphans = _children(proc.pid)
+            orphans = children(proc.pid)
             proc.send_signal(signal.SIGKILL)
             assert status == 200
             await proc.wait()
-            _kill(orphans)  # the dead server's analysis processes (and resource tracker)
+            kill(orphans)  # the dead server's analysis processes (and resource tracker)
             assert replies_in(slack, channel) == []  # killed long before the reply
             assert app.jobs_in(channel) == ["running"]  # claimed by the dead process: a takeover is needed
 

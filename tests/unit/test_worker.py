@@ -32,6 +32,7 @@ from tests.fakes.article_server import ArticleServer
 from tests.fakes.slack_api import BOT_TOKEN, TEAM_ID, Call, FakeSlack
 
 ME, SIBLING = "newsroom-1:3000", "newsroom-2:3000"
+LAPSED = timedelta(seconds=-1)  # a claim whose holder stopped renewing it: anyone may take it
 _ids = itertools.count(1)
 
 
@@ -111,23 +112,24 @@ async def test_reply_is_recorded_done_before_the_reactions(world: World) -> None
     [reply] = world.replies(job)
     assert "wasn't found" in reply.args["text"]
 
-    restarted = world.worker()  # same instance name: it would take over its own running jobs
+    restarted = world.worker()  # a restarted process
     assert await restarted.pending_at_startup() == []
     assert await restarted.sweep() == 0
     await restarted.close()
     assert len(world.replies(job)) == 1
 
 
-async def test_restart_takes_over_its_own_jobs_but_not_a_live_siblings(world: World) -> None:
-    mine, theirs, queued = await world.job(), await world.job(), await world.job()
-    assert await world.store.claim_job(mine.id, owner=ME) is not None  # our process, then killed
+async def test_restart_takes_over_lapsed_claims_whatever_their_name_but_not_a_live_siblings(world: World) -> None:
+    dead, theirs, queued = await world.job(), await world.job(), await world.job()
+    # a process killed mid-job (its heartbeat stopped: the lease lapses) and a live sibling
+    assert await world.store.claim_job(dead.id, owner="dead-process", lease=LAPSED) is not None
     assert await world.store.claim_job(theirs.id, owner=SIBLING) is not None  # alive, working on it
-    worker = world.worker()
+    worker = world.worker(instance="another-host:4000")  # restarted elsewhere: names play no part
     leftover = await worker.pending_at_startup()
-    assert [j.id for j in leftover] == [mine.id, queued.id]
+    assert [j.id for j in leftover] == [dead.id, queued.id]
     worker.resume(leftover)
     await worker.join()
-    assert len(world.replies(mine)) == 1 and len(world.replies(queued)) == 1
+    assert len(world.replies(dead)) == 1 and len(world.replies(queued)) == 1
     assert world.posts(theirs) == [] and world.reactions(theirs) == []
     row = await world.store.get_job(theirs.id)
     assert row is not None and row.status == "running" and row.attempts == 1
@@ -136,8 +138,8 @@ async def test_restart_takes_over_its_own_jobs_but_not_a_live_siblings(world: Wo
 
 async def test_periodic_sweep_takes_over_a_dead_siblings_job_after_the_lease(world: World) -> None:
     theirs = await world.job()
-    assert await world.store.claim_job(theirs.id, owner=SIBLING) is not None  # then the sibling dies
-    worker = world.worker(lease=timedelta(seconds=1), sweep_every=0.1)
+    assert await world.store.claim_job(theirs.id, owner=SIBLING, lease=timedelta(seconds=1)) is not None
+    worker = world.worker(sweep_every=0.1)  # then the sibling dies: no heartbeat renews its lease
     assert await worker.pending_at_startup() == []  # its claim is fresh: not ours to take
     assert await worker.sweep() == 0
     worker.resume([])
@@ -147,6 +149,33 @@ async def test_periodic_sweep_takes_over_a_dead_siblings_job_after_the_lease(wor
     assert row is not None and row.status == "done" and row.attempts == 2
     assert len(world.replies(theirs)) == 1
     await worker.close()
+
+
+async def test_the_heartbeat_keeps_a_slow_jobs_claim_and_a_stalled_owner_cannot_post(world: World) -> None:
+    slow = await world.job(path="/slow-headers?delay=2")
+    worker = world.worker(lease=timedelta(seconds=0.6))  # renewed every 0.2 s while the page loads
+    worker.submit(slow)
+    await until(lambda: world.web.hits.get("/slow-headers"))
+    for _ in range(4):  # well past one lease: a heartbeat, not the first claim, keeps it ours
+        await asyncio.sleep(0.3)
+        assert await world.store.claim_job(slow.id, owner="intruder") is None
+    await worker.join()
+    assert len(world.replies(slow)) == 1
+
+    stalled = await world.job()
+    paused = world.worker()
+    claimed = await world.store.claim_job(stalled.id, owner=paused.token, lease=LAPSED)  # then it stalls
+    assert claimed is not None
+    taker = world.worker(instance="newsroom-3:3000")
+    taker.submit(stalled)
+    await taker.join()
+    # the stalled process wakes up: its outcome is refused, and it will not post
+    assert not await world.store.finish_job(stalled.id, "failed", owner=paused.token, error_code="fetch_timeout")
+    assert await world.store.renew_jobs(paused.token, job_id=stalled.id) == 0
+    row = await world.store.get_job(stalled.id)
+    assert row is not None and row.status == "done" and row.error_code == "http_404"
+    assert len(world.replies(stalled)) == 1
+    await asyncio.gather(worker.close(), taker.close(), paused.close())
 
 
 async def test_two_instances_sweeping_the_same_jobs_reply_once_each(world: World) -> None:
@@ -162,7 +191,7 @@ async def test_two_instances_sweeping_the_same_jobs_reply_once_each(world: World
 async def test_a_job_that_keeps_crashing_its_process_is_given_up_with_a_reply(world: World) -> None:
     job = await world.job(path="/files/never-fetched.html")
     for _ in range(MAX_ATTEMPTS):  # three processes each claimed it and died
-        assert await world.store.claim_job(job.id, lease=timedelta(0), owner=ME) is not None
+        assert await world.store.claim_job(job.id, lease=LAPSED, owner=ME) is not None
     worker = world.worker()
     worker.resume(await worker.pending_at_startup())
     await worker.join()

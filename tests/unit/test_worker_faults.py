@@ -136,7 +136,7 @@ async def test_a_restarted_job_whose_reply_is_out_does_not_post_again(world: Wor
     first.submit(job)
     await first.join()
     await first.close()
-    await world.store.finish_job(job.id, "queued")  # as if the process died before recording "done"
+    assert await world.store.finish_job(job.id, "queued", owner=first.token)  # died before recording "done"
     second = world.worker(instance="newsroom-9:3000")
     second.submit(job)
     await second.join()

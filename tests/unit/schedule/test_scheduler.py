@@ -50,6 +50,9 @@ async def store(database_url: str) -> AsyncIterator[Store]:
     await s.close()
 
 
+LAPSED = timedelta(seconds=-1)  # a claim whose holder stopped renewing it
+
+
 def make(
     store: Store, slack: FakeSlack, clock: FakeClock, retry_delays: tuple[float, ...] = (0.05, 0.05), **overrides: Any
 ) -> DigestScheduler:
@@ -276,9 +279,9 @@ async def test_a_failed_run_is_retried_after_a_restart_within_the_grace(store: S
 
 async def test_only_one_of_two_schedulers_reclaims_a_failed_run(store: Store, slack: FakeSlack) -> None:
     await seed(store)
-    run_id = await store.claim_digest_run(TEAM, "C1", "2026-05-04", "07:30", NOW)
+    run_id = await store.claim_digest_run(TEAM, "C1", "2026-05-04", "07:30", NOW, owner="earlier")
     assert run_id is not None
-    await store.finish_digest_run(run_id, "failed", NOW)
+    assert await store.finish_digest_run(run_id, "failed", NOW, owner="earlier")
     a, b = make(store, slack, FakeClock(NOW)), make(store, slack, FakeClock(NOW))
     outcomes = await asyncio.gather(
         *(s.post(TEAM, "C1", "2026-05-04", "07:30", reclaim_failed=True) for s in (a, b))
@@ -290,9 +293,9 @@ async def test_only_one_of_two_schedulers_reclaims_a_failed_run(store: Store, sl
 async def test_a_run_left_running_by_a_dead_process_is_posted_after_a_restart(store: Store, slack: FakeSlack) -> None:
     await seed(store)
     await subscribe(store, "C1")
-    # the process that claimed 07:30 died before finishing: the row says "running" for good
-    assert await store.claim_digest_run(TEAM, "C1", "2026-05-04", "07:30", NOW) is not None
-    restarted = make(store, slack, FakeClock(NOW + timedelta(minutes=10)))  # within the grace, run stale
+    # the process that claimed 07:30 died before finishing: the row says "running", nobody renews it
+    assert await store.claim_digest_run(TEAM, "C1", "2026-05-04", "07:30", NOW, owner="dead", lease=LAPSED)
+    restarted = make(store, slack, FakeClock(NOW + timedelta(minutes=10)))  # within the grace
     await restarted.start()
     await restarted.drain()
     await restarted.stop()
@@ -300,11 +303,18 @@ async def test_a_run_left_running_by_a_dead_process_is_posted_after_a_restart(st
     assert [r.status for r in await store.digest_runs(TEAM, "C1")] == ["posted"]
 
 
-async def test_a_fresh_running_run_is_not_taken_but_a_stale_one_is(store: Store, slack: FakeSlack) -> None:
+async def test_a_running_run_is_taken_only_once_its_lease_lapses(store: Store, slack: FakeSlack) -> None:
     await seed(store)
-    assert await store.claim_digest_run(TEAM, "C1", "2026-05-04", "07:30", NOW) is not None
-    soon = make(store, slack, FakeClock(NOW + timedelta(minutes=2)))  # a live peer may be posting it
-    assert (await soon.post(TEAM, "C1", "2026-05-04", "07:30", reclaim_failed=True)).status == "taken"
-    late = make(store, slack, FakeClock(NOW + timedelta(minutes=6)))
-    assert (await late.post(TEAM, "C1", "2026-05-04", "07:30", reclaim_failed=True)).status == "posted"
+    lease = timedelta(seconds=0.5)  # on the database clock: the schedulers' fake clocks play no part
+    run_id = await store.claim_digest_run(TEAM, "C1", "2026-05-04", "07:30", NOW, owner="peer", lease=lease)
+    assert run_id is not None
+    other = make(store, slack, FakeClock(NOW + timedelta(hours=1)))  # a live peer may be posting it
+    assert (await other.post(TEAM, "C1", "2026-05-04", "07:30", reclaim_failed=True)).status == "taken"
+    assert await store.renew_digest_run(run_id, "peer", lease=lease)  # the peer's heartbeat
+    await asyncio.sleep(0.7)  # then it dies
+    assert (await other.post(TEAM, "C1", "2026-05-04", "07:30", reclaim_failed=True)).status == "posted"
     assert len(slack.replies()) == 1
+    assert not await store.renew_digest_run(run_id, "peer")  # fenced: the dead peer's claim is gone
+    assert not await store.finish_digest_run(run_id, "failed", NOW, owner="peer")
+    [run] = await store.digest_runs(TEAM, "C1")
+    assert (run.status, run.attempts) == ("posted", 2)

@@ -1,0 +1,183 @@
+"""PostgreSQL mode end to end: real `newsbot web` and `newsbot worker` processes on one real
+PostgreSQL database (the job engine), the local fake Slack, the local article server, signed
+Events API requests. Slack's redelivery is played by sending every event to both web processes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import asyncpg
+import pytest
+import pytest_asyncio
+from sqlalchemy.engine import make_url
+
+from tests.conftest import SHARED_ARTICLES, secrets_in
+from tests.store_fixtures import postgres_server, postgres_url  # noqa: F401 (fixtures)
+from tests.fakes.article_server import ArticleServer
+from tests.fakes.serve import children, free_port, kill, serve_env, start_newsbot, stop
+from tests.fakes.signing import signed_headers
+from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_events import event_body, message, new_channel, replies_in
+
+pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.postgres]
+
+SECRET = "test-signing-secret"
+LINKS = 60
+PAGE_DELAY = 2  # seconds the site takes to answer: jobs are in flight when a worker dies
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def slack() -> AsyncIterator[FakeSlack]:
+    async with FakeSlack() as fake:
+        yield fake
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def site() -> AsyncIterator[ArticleServer]:
+    async with ArticleServer(root=SHARED_ARTICLES) as server:
+        yield server
+
+
+def _dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def _rows(url: str, sql: str, *args: object) -> list[asyncpg.Record]:
+    conn = await asyncpg.connect(_dsn(url), timeout=5)
+    try:
+        return list(await conn.fetch(sql, *args))
+    finally:
+        await conn.close()
+
+
+async def _post(http: aiohttp.ClientSession, base: str, body: bytes) -> int:
+    async with http.post(base + "/slack/events", data=body, headers=signed_headers(SECRET, body)) as r:
+        return r.status
+
+
+async def _ready(http: aiohttp.ClientSession, base: str, within: float = 60) -> None:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            async with http.get(base + "/healthz") as r:
+                if r.status == 200:
+                    return
+        except aiohttp.ClientConnectionError:
+            pass
+        await asyncio.sleep(0.1)
+    raise TimeoutError(f"{base} not ready")
+
+
+async def _log_says(path: Path, text: str, within: float = 90) -> None:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if path.exists() and text in path.read_text(errors="replace"):
+            return
+        await asyncio.sleep(0.1)
+    raise TimeoutError(f"{path.name} never said {text!r}")
+
+
+def _answered(slack: FakeSlack, channels: list[str]) -> list[int]:
+    return [len(replies_in(slack, c)) for c in channels]
+
+
+async def test_two_webs_and_two_workers_answer_every_link_once_when_a_worker_is_killed(
+    slack: FakeSlack, site: ArticleServer, postgres_url: str, tmp_path: Path
+) -> None:
+    ports = [free_port(), free_port()]
+    env = serve_env(
+        slack, tmp_path / "unused.db", 0, SECRET, DATABASE_URL=postgres_url, NEWSBOT_WORKERS="1",
+        NEWSBOT_MAX_CONCURRENT_JOBS="4",
+    )
+    webs = [await start_newsbot("web", env | {"PORT": str(p)}, tmp_path, f"web{i}.log") for i, p in enumerate(ports)]
+    workers: list[asyncio.subprocess.Process] = []
+    bases = [f"http://127.0.0.1:{p}" for p in ports]
+    try:
+        async with aiohttp.ClientSession() as http:
+            for base in bases:
+                await _ready(http, base)
+
+            # `newsbot web` alone records and queues, and answers nothing
+            first = new_channel()
+            body = event_body(message(first, f"<{site.url('/slow-headers?delay=0&copy=first')}>"))
+            assert [await _post(http, b, body) for b in bases] == [200, 200]
+            await asyncio.sleep(5)
+            assert replies_in(slack, first) == []
+            assert [r["status"] for r in await _rows(postgres_url, "SELECT status FROM jobs")] == ["queued"]
+            queued = await _rows(postgres_url, "SELECT status FROM procrastinate_jobs WHERE task_name = 'newsbot.reply'")
+            assert [r["status"] for r in queued] == ["todo"]
+
+            for i in range(2):
+                workers.append(await start_newsbot("worker", env, tmp_path, f"worker{i}.log"))
+            for i in range(2):
+                await _log_says(tmp_path / f"worker{i}.log", "newsbot worker ready")
+            deadline = time.monotonic() + 30
+            while not replies_in(slack, first) and time.monotonic() < deadline:
+                await asyncio.sleep(0.1)
+            assert len(replies_in(slack, first)) == 1  # queued before any worker ran: answered once one did
+
+            channels = [new_channel() for _ in range(LINKS)]
+            bodies = [
+                event_body(message(c, f"<{site.url(f'/slow-headers?delay={PAGE_DELAY}&copy={c}')}>")) for c in channels
+            ]
+            # every event delivered to both web processes, at once (Slack's redelivery, two load-balanced webs)
+            statuses = await asyncio.gather(*(_post(http, b, body) for body in bodies for b in bases))
+            assert set(statuses) == {200}
+
+            victim = workers[0]
+            while sum(_answered(slack, channels)) < 6:  # mid-run: some answered, others in flight
+                await asyncio.sleep(0.05)
+            orphans = children(victim.pid)
+            victim.send_signal(signal.SIGKILL)
+            killed_at = time.monotonic()
+            await victim.wait()
+            kill(orphans)
+            held = await _rows(
+                postgres_url, "SELECT channel FROM jobs WHERE status = 'running' AND claimed_by LIKE $1",
+                f"%:pid{victim.pid}",
+            )
+            lost = [r["channel"] for r in held]
+            assert lost, "the killed worker held no job: the test did not kill it mid-run"
+
+            deadline = time.monotonic() + 120
+            last_reply = {}
+            while time.monotonic() < deadline and min(_answered(slack, channels)) < 1:
+                for c in lost:
+                    if c not in last_reply and replies_in(slack, c):
+                        last_reply[c] = time.monotonic() - killed_at
+                await asyncio.sleep(0.1)
+            for c in lost:
+                last_reply.setdefault(c, time.monotonic() - killed_at)
+            await asyncio.sleep(3)  # anything that would answer twice has had its chance
+            counts = _answered(slack, channels)
+            assert counts == [1] * LINKS, f"replies per link: {counts}"
+            assert len(replies_in(slack, first)) == 1
+            recover = max(last_reply.values())
+            print(f"\n{len(lost)} job(s) held by the killed worker answered within {recover:.1f} s of the kill")
+            assert recover < 60
+            done = await _rows(postgres_url, "SELECT status, count(*) AS n FROM jobs GROUP BY status")
+            assert {r["status"]: r["n"] for r in done} == {"done": LINKS + 1}
+        for log in tmp_path.glob("*.log"):
+            assert secrets_in(log.read_text(errors="replace")) == [], log.name
+    except BaseException:
+        for log in sorted(tmp_path.glob("*.log")):
+            print(f"--- {log.name}\n{log.read_text(errors='replace')[-2500:]}")
+        raise
+    finally:
+        await asyncio.gather(*(stop(p) for p in [*webs, *workers]))
+
+
+async def test_web_and_worker_on_sqlite_refuse_with_a_clear_message(slack: FakeSlack, tmp_path: Path) -> None:
+    env = serve_env(slack, tmp_path / "newsbot.db", free_port(), SECRET)
+    for command in ("web", "worker"):
+        proc = await start_newsbot(command, env, tmp_path, f"{command}.log")
+        await asyncio.wait_for(proc.wait(), 60)
+        text = (tmp_path / f"{command}.log").read_text()
+        assert proc.returncode == 2, text
+        assert "needs PostgreSQL" in text and "newsbot serve" in text and "Traceback" not in text
