@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import aiohttp
@@ -18,7 +18,6 @@ import pytest_asyncio
 from sqlalchemy.engine import make_url
 
 from tests.conftest import SHARED_ARTICLES, secrets_in
-from tests.store_fixtures import postgres_server, postgres_url  # noqa: F401 (fixtures)
 from tests.fakes.article_server import ArticleServer
 from tests.fakes.serve import children, free_port, kill, serve_env, start_newsbot, stop
 from tests.fakes.signing import signed_headers
@@ -74,13 +73,28 @@ async def _ready(http: aiohttp.ClientSession, base: str, within: float = 60) -> 
     raise TimeoutError(f"{base} not ready")
 
 
+def _read(path: Path) -> str:
+    return path.read_text(errors="replace") if path.exists() else ""
+
+
+async def _until(check: Callable[[], bool], within: float, what: str) -> None:
+    deadline = time.monotonic() + within
+    while not check():
+        if time.monotonic() > deadline:
+            raise TimeoutError(what)
+        await asyncio.sleep(0.05)
+
+
 async def _log_says(path: Path, text: str, within: float = 90) -> None:
     deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if path.exists() and text in path.read_text(errors="replace"):
-            return
+    while text not in await asyncio.to_thread(_read, path):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{path.name} never said {text!r}")
         await asyncio.sleep(0.1)
-    raise TimeoutError(f"{path.name} never said {text!r}")
+
+
+def _logs(folder: Path) -> dict[str, str]:
+    return {p.name: _read(p) for p in sorted(folder.glob("*.log"))}
 
 
 def _answered(slack: FakeSlack, channels: list[str]) -> list[int]:
@@ -110,16 +124,15 @@ async def test_two_webs_and_two_workers_answer_every_link_once_when_a_worker_is_
             await asyncio.sleep(5)
             assert replies_in(slack, first) == []
             assert [r["status"] for r in await _rows(postgres_url, "SELECT status FROM jobs")] == ["queued"]
-            queued = await _rows(postgres_url, "SELECT status FROM procrastinate_jobs WHERE task_name = 'newsbot.reply'")
+            engine_sql = "SELECT status FROM procrastinate_jobs WHERE task_name = 'newsbot.reply'"
+            queued = await _rows(postgres_url, engine_sql)
             assert [r["status"] for r in queued] == ["todo"]
 
             for i in range(2):
                 workers.append(await start_newsbot("worker", env, tmp_path, f"worker{i}.log"))
             for i in range(2):
                 await _log_says(tmp_path / f"worker{i}.log", "newsbot worker ready")
-            deadline = time.monotonic() + 30
-            while not replies_in(slack, first) and time.monotonic() < deadline:
-                await asyncio.sleep(0.1)
+            await _until(lambda: bool(replies_in(slack, first)), 30, "the first link was not answered")
             assert len(replies_in(slack, first)) == 1  # queued before any worker ran: answered once one did
 
             channels = [new_channel() for _ in range(LINKS)]
@@ -131,8 +144,8 @@ async def test_two_webs_and_two_workers_answer_every_link_once_when_a_worker_is_
             assert set(statuses) == {200}
 
             victim = workers[0]
-            while sum(_answered(slack, channels)) < 6:  # mid-run: some answered, others in flight
-                await asyncio.sleep(0.05)
+            # mid-run: some answered, others in flight
+            await _until(lambda: sum(_answered(slack, channels)) >= 6, 60, "no link answered")
             orphans = children(victim.pid)
             victim.send_signal(signal.SIGKILL)
             killed_at = time.monotonic()
@@ -146,7 +159,7 @@ async def test_two_webs_and_two_workers_answer_every_link_once_when_a_worker_is_
             assert lost, "the killed worker held no job: the test did not kill it mid-run"
 
             deadline = time.monotonic() + 120
-            last_reply = {}
+            last_reply: dict[str, float] = {}
             while time.monotonic() < deadline and min(_answered(slack, channels)) < 1:
                 for c in lost:
                     if c not in last_reply and replies_in(slack, c):
@@ -163,11 +176,11 @@ async def test_two_webs_and_two_workers_answer_every_link_once_when_a_worker_is_
             assert recover < 60
             done = await _rows(postgres_url, "SELECT status, count(*) AS n FROM jobs GROUP BY status")
             assert {r["status"]: r["n"] for r in done} == {"done": LINKS + 1}
-        for log in tmp_path.glob("*.log"):
-            assert secrets_in(log.read_text(errors="replace")) == [], log.name
+        logs = await asyncio.to_thread(_logs, tmp_path)
+        assert [name for name, text in logs.items() if secrets_in(text)] == []  # no token or secret logged
     except BaseException:
-        for log in sorted(tmp_path.glob("*.log")):
-            print(f"--- {log.name}\n{log.read_text(errors='replace')[-2500:]}")
+        for name, text in (await asyncio.to_thread(_logs, tmp_path)).items():
+            print(f"--- {name}\n{text[-2500:]}")
         raise
     finally:
         await asyncio.gather(*(stop(p) for p in [*webs, *workers]))
@@ -178,6 +191,6 @@ async def test_web_and_worker_on_sqlite_refuse_with_a_clear_message(slack: FakeS
     for command in ("web", "worker"):
         proc = await start_newsbot(command, env, tmp_path, f"{command}.log")
         await asyncio.wait_for(proc.wait(), 60)
-        text = (tmp_path / f"{command}.log").read_text()
+        text = await asyncio.to_thread(_read, tmp_path / f"{command}.log")
         assert proc.returncode == 2, text
         assert "needs PostgreSQL" in text and "newsbot serve" in text and "Traceback" not in text

@@ -27,7 +27,7 @@ from bot.server import create_app
 from tests.conftest import REPO_ROOT, SHARED_ARTICLES, secrets_in
 from tests.fakes.article_server import ArticleServer
 from tests.fakes.local_http import listen
-from tests.fakes.serve import children, free_port, kill, serve_env, start_newsbot
+from tests.fakes.serve import children, free_port, kill, serve_env, start_newsbot, stop
 from tests.fakes.signing import signed_headers
 from tests.fakes.slack_api import BOT_ID, BOT_TOKEN, BOT_USER_ID, Call, FakeSlack
 from tests.fakes.slack_events import event_body, message, new_channel, new_ts, replies_in, wait_reply
@@ -481,3 +481,52 @@ async def test_killed_after_the_ack_and_restarted_replies_exactly_once(
                 await asyncio.wait_for(proc.wait(), 20)
             except TimeoutError:
                 proc.kill()
+
+
+async def test_a_burst_survives_two_kills_each_restarted_on_a_new_port(
+    slack: FakeSlack, web_server: ArticleServer, tmp_path: Path
+) -> None:
+    """30 links to a slow site; the process is SIGKILLed mid-burst twice, each time restarted on
+    another port: every link is answered exactly once, within 60 s of the last start."""
+    db = tmp_path / "newsbot.db"
+    channels = [new_channel() for _ in range(30)]
+    bodies = [event_body(message(c, f"<{web_server.url(f'/slow-headers?delay=3&copy=burst-{c}')}>")) for c in channels]
+
+    def answered() -> list[int]:
+        return [len(replies_in(slack, c)) for c in channels]
+
+    proc: asyncio.subprocess.Process | None = None
+    try:
+        async with aiohttp.ClientSession() as http:
+            for round_ in range(3):
+                port = free_port()
+                env = serve_env(slack, db, port, SECRET, NEWSBOT_WORKERS="1", NEWSBOT_SCHEDULER="0")
+                proc = await _start_serve(env, tmp_path)
+                app = Bot(f"http://127.0.0.1:{port}", http, db)
+                await app.wait_ready(within=60)
+                started = time.monotonic()
+                if round_ == 0:
+                    statuses = await asyncio.gather(*(app.send(b) for b in bodies))
+                    assert {s for s, _, _ in statuses} == {200}
+                if round_ == 2:
+                    break
+                await asyncio.sleep(1.5)  # jobs claimed and fetching: killed mid-run
+                orphans = children(proc.pid)
+                proc.send_signal(signal.SIGKILL)
+                await proc.wait()
+                kill(orphans)
+            while min(answered()) < 1:
+                assert time.monotonic() - started < 60, f"unanswered 60 s after the last start: {answered()}"
+                await asyncio.sleep(0.1)
+            print(f"\nall 30 answered {time.monotonic() - started:.1f} s after the last start")
+            await app.idle()
+            assert answered() == [1] * 30
+            with contextlib.closing(sqlite3.connect(db)) as conn:
+                statuses = conn.execute("SELECT status, count(*) FROM jobs GROUP BY status").fetchall()
+            assert statuses == [("done", 30)]
+    except BaseException:
+        print((tmp_path / "serve.log").read_text()[-3000:])
+        raise
+    finally:
+        if proc is not None:
+            await stop(proc)
