@@ -55,8 +55,11 @@ async def _rows(url: str, sql: str, *args: object) -> list[asyncpg.Record]:
         await conn.close()
 
 
-async def _post(http: aiohttp.ClientSession, base: str, body: bytes) -> int:
-    async with http.post(base + "/slack/events", data=body, headers=signed_headers(SECRET, body)) as r:
+async def _post(http: aiohttp.ClientSession, base: str, body: bytes, *, retry: bool = False) -> int:
+    headers = signed_headers(SECRET, body)
+    if retry:  # Slack's redelivery of an event it thinks was not acknowledged
+        headers |= {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+    async with http.post(base + "/slack/events", data=body, headers=headers) as r:
         return r.status
 
 
@@ -194,3 +197,29 @@ async def test_web_and_worker_on_sqlite_refuse_with_a_clear_message(slack: FakeS
         text = await asyncio.to_thread(_read, tmp_path / f"{command}.log")
         assert proc.returncode == 2, text
         assert "needs PostgreSQL" in text and "newsbot serve" in text and "Traceback" not in text
+
+
+async def test_serve_on_postgres_runs_the_engine_in_process_and_answers_once(
+    slack: FakeSlack, site: ArticleServer, postgres_url: str, tmp_path: Path
+) -> None:
+    port = free_port()
+    env = serve_env(slack, tmp_path / "unused.db", port, SECRET, DATABASE_URL=postgres_url, NEWSBOT_WORKERS="1")
+    proc = await start_newsbot("serve", env, tmp_path, "serve.log")
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with aiohttp.ClientSession() as http:
+            await _ready(http, base, within=90)
+            channel = new_channel()
+            body = event_body(message(channel, f"<{site.url('/files/pharma-manufacturing.html')}>"))
+            assert await _post(http, base, body) == 200
+            assert await _post(http, base, body, retry=True) == 200  # the unique row queues nothing
+            await _until(lambda: bool(replies_in(slack, channel)), 60, "no reply")
+            await asyncio.sleep(2)
+            [reply] = replies_in(slack, channel)
+            assert reply.args["metadata"]["event_type"] == "newsbot_reply"
+            rows = await _rows(postgres_url, "SELECT status, attempts, owner FROM jobs")
+            assert [(r["status"], r["attempts"]) for r in rows] == [("done", 1)] and rows[0]["owner"]
+        log = await asyncio.to_thread(_read, tmp_path / "serve.log")
+        assert "job engine on PostgreSQL" in log and "Traceback" not in log
+    finally:
+        await stop(proc)
