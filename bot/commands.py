@@ -58,7 +58,7 @@ def recent_count(arg: str) -> int | None:
     """`recent`, `recent 10`: how many (capped); None when the argument isn't a number."""
     if not arg:
         return DEFAULT_RECENT
-    if not arg.isdigit():
+    if not arg.isdecimal():  # not isdigit: "²" is a digit int() refuses
         return None
     return max(1, min(int(arg), MAX_RECENT))
 
@@ -74,7 +74,7 @@ def sources_args(arg: str) -> SourcesArgs | None:
     is neither a number of days nor a channel Slack escaped."""
     days, channel = DEFAULT_SOURCES_DAYS, None
     for word in arg.split():
-        if word.isdigit():
+        if word.isdecimal():
             days = max(1, min(int(word), MAX_SOURCES_DAYS))
         elif (m := _CHANNEL.fullmatch(word)) is not None:
             channel = m.group(1)
