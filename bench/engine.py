@@ -30,18 +30,15 @@ from sqlalchemy.engine import make_url
 
 from bench.common import english_pages, read_html, write_results
 from bench.slack_load import ACK_P99_MS, IN_FLIGHT_FOR_ACK, NEWSBOT, SECRET, Client, Fakes, Shares, load_phase
+from bot.queue import conninfo
 from tests.fakes.serve import free_port, serve_env
 
 PG_URL = os.environ.get("NEWSBOT_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 READY_WITHIN_S = 180
 
 
-def _dsn(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
 async def _admin(sql: str) -> None:
-    conn = await asyncpg.connect(_dsn(PG_URL), timeout=5)
+    conn = await asyncpg.connect(conninfo(PG_URL), timeout=5)
     try:
         await conn.execute(sql)
     finally:

@@ -14,7 +14,7 @@ import logging
 import os
 import signal
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,7 +30,6 @@ from bot.errors import ConfigError
 from bot.fetch import Fetcher, FetchLimits
 from bot.models import Job
 from bot.pipeline import Analyzer
-from bot.queue import CLOCK, REPLIES, Runtime
 from bot.runner import Runner
 from bot.schedule.scheduler import DigestScheduler
 from bot.slack.client import make_client
@@ -198,8 +197,16 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         # Before we accept events (SQLite): queued jobs and running ones whose lease ran out (all of
         # them: the lock says their process is gone) are ours to take over; a sweep follows.
         leftover = await worker.pending_at_startup() if worker is not None and not engine else []
-        runs = Runs(worker, scheduler, stack) if engine and worker is not None else None
-        warm_up = asyncio.create_task(_warm_up(state, identity, worker, leftover, runs), name="warm-up")
+        start_engine = None
+        if engine and worker is not None:  # PostgreSQL `serve`: the engine's worker runs here, once warm
+            from bot.queue import CLOCK, REPLIES, Runtime
+
+            runtime = Runtime(worker, scheduler)
+
+            async def start_engine() -> None:
+                await stack.enter_async_context(engine_worker(settings, runtime, queues=[REPLIES, CLOCK]))
+
+        warm_up = asyncio.create_task(_warm_up(state, identity, worker, leftover, start_engine), name="warm-up")
         stack.push_async_callback(_cancel, warm_up)
         if settings.slack_app_token:
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -211,22 +218,17 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
-@dataclass(frozen=True, slots=True)
-class Runs:
-    """PostgreSQL `serve`: the job engine's worker runs in this process, started once warm."""
-
-    worker: Worker
-    scheduler: DigestScheduler | None
-    stack: contextlib.AsyncExitStack
-
-
 async def _cancel(task: asyncio.Task[None]) -> None:
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
 
 
 async def _warm_up(
-    state: State, identity: BotIdentity, worker: Worker | None, leftover: list[Job], runs: Runs | None
+    state: State,
+    identity: BotIdentity,
+    worker: Worker | None,
+    leftover: list[Job],
+    start_engine: Callable[[], Awaitable[None]] | None,
 ) -> None:
     try:
         await identity.load()
@@ -243,10 +245,8 @@ async def _warm_up(
             return
     if worker is not None:
         worker.mark_ready()
-    if runs is not None:
-        await runs.stack.enter_async_context(
-            engine_worker(state.deps.settings, Runtime(runs.worker, runs.scheduler), queues=[REPLIES, CLOCK])
-        )
+    if start_engine is not None:
+        await start_engine()
     elif worker is not None:
         worker.resume(leftover)
     state.ready = True

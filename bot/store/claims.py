@@ -59,6 +59,11 @@ def lapsed(table: Table) -> ColumnElement[bool]:
     return or_(c.owner.is_(None), c.lease_expires.is_(None), c.lease_expires < db_epoch())
 
 
+def first(owner: str, lease: timedelta = LEASE) -> dict[str, Any]:
+    """The claim values of a row inserted already claimed (its first attempt)."""
+    return {"owner": owner, "lease_expires": db_epoch() + lease.total_seconds(), "attempts": 1}
+
+
 def take(table: Table, owner: str, lease: timedelta = LEASE) -> dict[str, Any]:
     """The values of a claim: our token, a fresh lease, one more attempt."""
     return {

@@ -131,14 +131,13 @@ class DigestsMixin:
     ) -> int | None:
         """Insert the run row under claim token `owner`; its id if we won the slot, None if
         someone already has it."""
-        values = {"owner": owner, "lease_expires": claims.db_epoch() + lease.total_seconds(), "attempts": 1}
         try:
             async with write_tx(self._engine) as conn:
                 res = await conn.execute(
                     insert(digest_runs)
                     .values(
                         team=team, channel=channel, local_date=local_date, slot=slot, status=status, started_at=now,
-                        **values,
+                        **claims.first(owner, lease),
                     )
                     .returning(digest_runs.c.id)
                 )

@@ -44,8 +44,22 @@ class JobsMixin:
 
     async def enqueue_job(self, share: Share, url: str) -> Job | None:
         """Queue work for one link of one message; None if that key was queued before."""
+        values = {
+            "team": share.team,
+            "channel": share.channel,
+            "message_ts": share.message_ts,
+            "url": url,
+            "thread_ts": share.thread_ts,
+            "user": share.user,
+            "shared_at": share_time(share),
+            "status": "queued",
+            "attempts": 0,
+            "created_at": utcnow(),
+        }
         async with write_tx(self._engine, urgent=True) as conn:  # Slack's ack waits on this
-            job = await insert_job(conn, share, url)
+            stmt = insert_ignore(conn, jobs, ["team", "channel", "message_ts", "url"])
+            row = (await conn.execute(stmt.values(**values).returning(*jobs.c))).first()
+            job = _job(row) if row is not None else None
             if job is not None and self._on_enqueue is not None:
                 await self._on_enqueue(conn, job)
         return job
@@ -123,22 +137,3 @@ class JobsMixin:
         async with write_tx(self._engine) as conn:
             res = await conn.execute(update(jobs).where(claims.held(jobs, job_id, owner)).values(**values))
         return bool(res.rowcount)
-
-
-async def insert_job(conn: AsyncConnection, share: Share, url: str) -> Job | None:
-    """The job row in the caller's transaction; None if that (team, channel, message, url) exists."""
-    values = {
-        "team": share.team,
-        "channel": share.channel,
-        "message_ts": share.message_ts,
-        "url": url,
-        "thread_ts": share.thread_ts,
-        "user": share.user,
-        "shared_at": share_time(share),
-        "status": "queued",
-        "attempts": 0,
-        "created_at": utcnow(),
-    }
-    stmt = insert_ignore(conn, jobs, ["team", "channel", "message_ts", "url"])
-    row = (await conn.execute(stmt.values(**values).returning(*jobs.c))).first()
-    return _job(row) if row is not None else None

@@ -1,6 +1,6 @@
 """PostgreSQL mode end to end: real `newsbot web` and `newsbot worker` processes on one real
-PostgreSQL database (the job engine), the local fake Slack, the local article server, signed
-Events API requests. Slack's redelivery is played by sending every event to both web processes.
+PostgreSQL database (the job engine), the local fake Slack and article server (conftest.py),
+signed Events API requests. Slack's redelivery is played by sending every event to both web processes.
 """
 
 from __future__ import annotations
@@ -8,16 +8,15 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 
 import aiohttp
 import asyncpg
 import pytest
-import pytest_asyncio
-from sqlalchemy.engine import make_url
 
-from tests.conftest import SHARED_ARTICLES, secrets_in
+from bot.queue import conninfo
+from tests.conftest import secrets_in
 from tests.fakes.article_server import ArticleServer
 from tests.fakes.serve import children, free_port, kill, serve_env, start_newsbot, stop
 from tests.fakes.signing import signed_headers
@@ -31,24 +30,8 @@ LINKS = 60
 PAGE_DELAY = 2  # seconds the site takes to answer: jobs are in flight when a worker dies
 
 
-@pytest_asyncio.fixture(loop_scope="module", scope="module")
-async def slack() -> AsyncIterator[FakeSlack]:
-    async with FakeSlack() as fake:
-        yield fake
-
-
-@pytest_asyncio.fixture(loop_scope="module", scope="module")
-async def site() -> AsyncIterator[ArticleServer]:
-    async with ArticleServer(root=SHARED_ARTICLES) as server:
-        yield server
-
-
-def _dsn(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
 async def _rows(url: str, sql: str, *args: object) -> list[asyncpg.Record]:
-    conn = await asyncpg.connect(_dsn(url), timeout=5)
+    conn = await asyncpg.connect(conninfo(url), timeout=5)
     try:
         return list(await conn.fetch(sql, *args))
     finally:
@@ -105,7 +88,7 @@ def _answered(slack: FakeSlack, channels: list[str]) -> list[int]:
 
 
 async def test_two_webs_and_two_workers_answer_every_link_once_when_a_worker_is_killed(
-    slack: FakeSlack, site: ArticleServer, postgres_url: str, tmp_path: Path
+    slack: FakeSlack, web_server: ArticleServer, postgres_url: str, tmp_path: Path
 ) -> None:
     ports = [free_port(), free_port()]
     env = serve_env(
@@ -122,7 +105,7 @@ async def test_two_webs_and_two_workers_answer_every_link_once_when_a_worker_is_
 
             # `newsbot web` alone records and queues, and answers nothing
             first = new_channel()
-            body = event_body(message(first, f"<{site.url('/slow-headers?delay=0&copy=first')}>"))
+            body = event_body(message(first, f"<{web_server.url('/slow-headers?delay=0&copy=first')}>"))
             assert [await _post(http, b, body) for b in bases] == [200, 200]
             await asyncio.sleep(5)
             assert replies_in(slack, first) == []
@@ -139,9 +122,8 @@ async def test_two_webs_and_two_workers_answer_every_link_once_when_a_worker_is_
             assert len(replies_in(slack, first)) == 1  # queued before any worker ran: answered once one did
 
             channels = [new_channel() for _ in range(LINKS)]
-            bodies = [
-                event_body(message(c, f"<{site.url(f'/slow-headers?delay={PAGE_DELAY}&copy={c}')}>")) for c in channels
-            ]
+            urls = [web_server.url(f"/slow-headers?delay={PAGE_DELAY}&copy={c}") for c in channels]
+            bodies = [event_body(message(c, f"<{u}>")) for c, u in zip(channels, urls, strict=True)]
             # every event delivered to both web processes, at once (Slack's redelivery, two load-balanced webs)
             statuses = await asyncio.gather(*(_post(http, b, body) for body in bodies for b in bases))
             assert set(statuses) == {200}
@@ -200,7 +182,7 @@ async def test_web_and_worker_on_sqlite_refuse_with_a_clear_message(slack: FakeS
 
 
 async def test_serve_on_postgres_runs_the_engine_in_process_and_answers_once(
-    slack: FakeSlack, site: ArticleServer, postgres_url: str, tmp_path: Path
+    slack: FakeSlack, web_server: ArticleServer, postgres_url: str, tmp_path: Path
 ) -> None:
     port = free_port()
     env = serve_env(slack, tmp_path / "unused.db", port, SECRET, DATABASE_URL=postgres_url, NEWSBOT_WORKERS="1")
@@ -210,7 +192,7 @@ async def test_serve_on_postgres_runs_the_engine_in_process_and_answers_once(
         async with aiohttp.ClientSession() as http:
             await _ready(http, base, within=90)
             channel = new_channel()
-            body = event_body(message(channel, f"<{site.url('/files/pharma-manufacturing.html')}>"))
+            body = event_body(message(channel, f"<{web_server.url('/files/pharma-manufacturing.html')}>"))
             assert await _post(http, base, body) == 200
             assert await _post(http, base, body, retry=True) == 200  # the unique row queues nothing
             await _until(lambda: bool(replies_in(slack, channel)), 60, "no reply")

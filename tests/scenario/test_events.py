@@ -101,18 +101,7 @@ def reply_text(call: Call) -> str:
 
 
 # --- fixtures (one app for the module: the spaCy processes take seconds to start) ------------
-@pytest_asyncio.fixture(loop_scope="module", scope="module")
-async def slack() -> AsyncIterator[FakeSlack]:
-    async with FakeSlack() as fake:
-        yield fake
-
-
-@pytest_asyncio.fixture(loop_scope="module", scope="module")
-async def web_server() -> AsyncIterator[ArticleServer]:
-    async with ArticleServer(root=SHARED_ARTICLES) as server:
-        yield server
-
-
+# `slack` and `web_server` come from tests/scenario/conftest.py.
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
 async def bot(slack: FakeSlack, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Bot]:
     db = tmp_path_factory.mktemp("db") / "newsbot.db"
