@@ -129,17 +129,21 @@ async def test_two_webs_and_two_workers_answer_every_link_once_when_a_worker_is_
             assert set(statuses) == {200}
 
             victim = workers[0]
-            # mid-run: some answered, others in flight
+            # mid-run: some links answered and the victim holding claims (its jobs all start and end
+            # together, so "some answered" alone can catch it between batches, holding nothing)
             await _until(lambda: sum(_answered(slack, channels)) >= 6, 60, "no link answered")
+            holding = "SELECT channel FROM jobs WHERE status = 'running' AND claimed_by LIKE $1"
+            mine = f"%:pid{victim.pid}"
+            deadline = time.monotonic() + 30
+            while not await _rows(postgres_url, holding, mine):
+                assert time.monotonic() < deadline, "the victim never held a job"
+                await asyncio.sleep(0.02)
             orphans = children(victim.pid)
             victim.send_signal(signal.SIGKILL)
             killed_at = time.monotonic()
             await victim.wait()
             kill(orphans)
-            held = await _rows(
-                postgres_url, "SELECT channel FROM jobs WHERE status = 'running' AND claimed_by LIKE $1",
-                f"%:pid{victim.pid}",
-            )
+            held = await _rows(postgres_url, holding, mine)  # still running: nobody finished them for it
             lost = [r["channel"] for r in held]
             assert lost, "the killed worker held no job: the test did not kill it mid-run"
 
