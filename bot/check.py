@@ -13,18 +13,16 @@ import time
 from dataclasses import dataclass, field
 from typing import Literal
 
-import yaml
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
 from bot.errors import DatabaseUnavailable, ModelError, NewsbotError
-from bot.paths import CONFIG_DIR
 from bot.slack.client import make_client
 from bot.slack.faults import SLACK_ERRORS, error_word
+from bot.slack.manifest import manifest_scopes
 
 APPS = "https://api.slack.com/apps → your app"
-MANIFEST = CONFIG_DIR / "manifest.yml"
 DEFAULT_FETCH_URL = "https://example.com/"
 MAX_CHANNELS_LISTED = 10
 DATABASE_TIMEOUT_SECONDS = 15
@@ -79,12 +77,6 @@ class _Context:
         self.findings.append(Finding(check, "skipped", because))
 
 
-def manifest_scopes() -> frozenset[str]:
-    """The bot scopes config/manifest.yml asks for (what an install from it grants)."""
-    manifest = yaml.safe_load(MANIFEST.read_text("utf8"))
-    return frozenset(manifest["oauth_config"]["scopes"]["bot"])
-
-
 def _slack_error(exc: Exception) -> str:
     """Slack's error word; for a network failure, what went wrong (the admin needs the detail)."""
     return error_word(exc) if isinstance(exc, SlackApiError) else f"{type(exc).__name__}: {exc}"
@@ -93,7 +85,9 @@ def _slack_error(exc: Exception) -> str:
 async def _credentials(ctx: _Context) -> None:
     s = ctx.settings
     problems: list[tuple[str, str]] = []
-    if not s.slack_bot_token:
+    if s.many_workspaces:
+        pass  # OAuth: each workspace's token comes from its installation (/slack/install)
+    elif not s.slack_bot_token:
         problems.append(
             (
                 "SLACK_BOT_TOKEN is not set",
@@ -113,6 +107,8 @@ async def _credentials(ctx: _Context) -> None:
             problems.append(("SLACK_APP_TOKEN is not an app-level token (xapp-...)", APP_TOKEN_FIXES["invalid_auth"]))
     else:
         mode = "HTTP mode (Slack posts to /slack/events)"
+        if s.many_workspaces:
+            mode = "HTTP mode, many workspaces (installs at /slack/install)"
         if not s.slack_signing_secret:
             problems.append(
                 (
@@ -127,6 +123,9 @@ async def _credentials(ctx: _Context) -> None:
 
 
 async def _token(ctx: _Context, client: AsyncWebClient) -> None:
+    if ctx.settings.many_workspaces:
+        ctx.skip("Slack token", "many workspaces (SLACK_CLIENT_ID): each workspace's token comes from its install")
+        return
     if not ctx.settings.slack_bot_token:
         ctx.skip("Slack token", "no SLACK_BOT_TOKEN")
         return

@@ -5,15 +5,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import re
 import sys
 from collections.abc import Sequence
 
 from bot.config import Settings, load_settings
 from bot.errors import ConfigError, ModelError, NewsbotError
+from bot.logs import configure as configure_logging
 
-QUIET_LOGGERS = ("alembic.runtime.plugins", "alembic.runtime.migration")
 URL_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 
 
@@ -91,13 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = load_settings()
-        logging.basicConfig(
-            level=settings.log_level.upper(),
-            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-            stream=sys.stderr,
-        )
-        for noisy in QUIET_LOGGERS:  # chatty at INFO about their own set-up, not about Newsbot's work
-            logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+        configure_logging(settings)
         if args.command in ("analyze", "extract"):
             return asyncio.run(
                 _read_all(args.targets, settings, analyze=args.command == "analyze", as_json=args.json)

@@ -14,12 +14,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
-from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.engine import make_url
 
 from bot.config import Settings
+from bot.errors import ConfigError
 from bot.fetch import Fetcher, FetchLimits
 from bot.pipeline import Analyzer
+from bot.slack.client import make_client
+from bot.slack.workspaces import InstalledWorkspaces, OneWorkspace, Workspaces
 from bot.store import Store
 from bot.worker import Worker
 
@@ -43,11 +45,26 @@ async def open_store(settings: Settings) -> Store:
     return await Store.open(settings.database_url, on_enqueue=defer_in)
 
 
+def require_slack_access(settings: Settings, who: str) -> None:
+    """A process that posts needs the bot token, or the app's credentials (installations' tokens)."""
+    if not settings.slack_bot_token and not settings.many_workspaces:
+        raise ConfigError(f"{who} needs SLACK_BOT_TOKEN (one workspace), or SLACK_CLIENT_ID and "
+                          "SLACK_CLIENT_SECRET (many: each workspace's token from its installation).")
+
+
+def workspaces(settings: Settings, store: Store) -> Workspaces:
+    """Who answers for a workspace: each one's installed token (OAuth), or the one bot token."""
+    if settings.many_workspaces:
+        assert settings.slack_client_id is not None
+        return InstalledWorkspaces(settings, store, settings.slack_client_id)
+    return OneWorkspace(make_client(settings))
+
+
 def build_worker(
-    settings: Settings, store: Store, fetcher: Fetcher, analyzer: Analyzer, client: AsyncWebClient
+    settings: Settings, store: Store, fetcher: Fetcher, analyzer: Analyzer, slack: Workspaces
 ) -> Worker:
     return Worker(
-        store=store, fetcher=fetcher, analyzer=analyzer, client=client, max_concurrent=settings.max_concurrent_jobs
+        store=store, fetcher=fetcher, analyzer=analyzer, slack=slack, max_concurrent=settings.max_concurrent_jobs
     )
 
 

@@ -43,6 +43,15 @@ class Settings(BaseSettings):
         None, validation_alias=_env("SLACK_SIGNING_SECRET", "slack_signing_secret")
     )
     slack_app_token: str | None = Field(None, validation_alias=_env("SLACK_APP_TOKEN", "slack_app_token"))
+    # Many workspaces (OAuth): the app's Client ID and Secret, and no SLACK_BOT_TOKEN.
+    slack_client_id: str | None = Field(None, validation_alias=_env("SLACK_CLIENT_ID", "slack_client_id"))
+    slack_client_secret: str | None = Field(
+        None, validation_alias=_env("SLACK_CLIENT_SECRET", "slack_client_secret")
+    )
+    # Where Slack sends the browser back after an install; unset, the app's configured Redirect URL.
+    slack_redirect_uri: str | None = Field(
+        None, validation_alias=_env("SLACK_REDIRECT_URI", "slack_redirect_uri")
+    )
     slack_api_url: str = Field(
         "https://slack.com/api/", validation_alias=_env("SLACK_API_URL", "slack_api_url")
     )
@@ -117,6 +126,11 @@ class Settings(BaseSettings):
     )
 
     log_level: str = Field("INFO", validation_alias=_env("NEWSBOT_LOG_LEVEL", "log_level"))
+
+    @property
+    def many_workspaces(self) -> bool:
+        """OAuth mode: installs through /slack/install, one bot token per workspace."""
+        return bool(self.slack_client_id and self.slack_client_secret and not self.slack_bot_token)
 
     @field_validator("log_level")
     @classmethod

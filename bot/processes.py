@@ -12,12 +12,19 @@ import contextlib
 import logging
 import signal
 
-from bot.compose import build_worker, engine_worker, is_postgres, open_store, reading
+from bot.compose import (
+    build_worker,
+    engine_worker,
+    is_postgres,
+    open_store,
+    reading,
+    require_slack_access,
+    workspaces,
+)
 from bot.config import Settings
 from bot.errors import ConfigError
 from bot.queue import CLOCK, REPLIES, Runtime
 from bot.schedule.scheduler import DigestScheduler
-from bot.slack.client import make_client
 
 log = logging.getLogger(__name__)
 
@@ -40,12 +47,12 @@ async def _until_stopped(stop: asyncio.Event, engine: asyncio.Task[None]) -> Non
 
 async def _worker(settings: Settings, stop: asyncio.Event) -> None:
     store = await open_store(settings)
-    client = make_client(settings)
+    slack = workspaces(settings, store)
     try:
         async with reading(settings, workers=settings.workers) as (fetcher, analyzer):
-            worker = build_worker(settings, store, fetcher, analyzer, client)
+            worker = build_worker(settings, store, fetcher, analyzer, slack)
             worker.mark_ready()
-            digests = DigestScheduler(store, client, settings) if settings.scheduler else None
+            digests = DigestScheduler(store, slack, settings) if settings.scheduler else None
             async with contextlib.AsyncExitStack() as stack:
                 stack.push_async_callback(worker.close)
                 engine = await stack.enter_async_context(
@@ -61,7 +68,7 @@ async def _worker(settings: Settings, stop: asyncio.Event) -> None:
 async def _clock(settings: Settings, stop: asyncio.Event) -> None:
     store = await open_store(settings)
     try:
-        digests = DigestScheduler(store, make_client(settings), settings)
+        digests = DigestScheduler(store, workspaces(settings, store), settings)
         async with engine_worker(settings, Runtime(None, digests), queues=[CLOCK]) as engine:
             log.info("newsbot clock running on the job engine; Ctrl-C to stop")
             await _until_stopped(stop, engine)
@@ -73,8 +80,7 @@ async def _clock(settings: Settings, stop: asyncio.Event) -> None:
 def run_worker(settings: Settings) -> int:
     if not is_postgres(settings.database_url):
         raise ConfigError(SQLITE_WORKER)
-    if not settings.slack_bot_token:
-        raise ConfigError("`newsbot worker` needs SLACK_BOT_TOKEN (the bot token it replies with).")
+    require_slack_access(settings, "`newsbot worker`")
     asyncio.run(_worker(settings, asyncio.Event()))
     return 0
 

@@ -1,5 +1,6 @@
 """Composition root of `newsbot serve`: builds every long-lived object from Settings and wires
-the aiohttp app (`POST /slack/events`, `GET /healthz`) or Socket Mode around one Bolt `AsyncApp`.
+the aiohttp app (`POST /slack/events`, `GET /healthz`, and with many workspaces `GET /slack/install`
+and `GET /slack/oauth_redirect`) or Socket Mode around one Bolt `AsyncApp`.
 
 Start-up order: open the store, snapshot unfinished jobs, start listening (healthz says 503),
 load the analysis processes in the background, then resume jobs and say 200. Teardown runs in
@@ -17,13 +18,16 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
 
 from bot.analysis.model_check import check_model
-from bot.compose import build_worker, engine_worker, is_postgres, open_store
+from bot.compose import build_worker, engine_worker, is_postgres, open_store, workspaces
 from bot.config import Settings
 from bot.deps import Deps
 from bot.errors import ConfigError
@@ -35,6 +39,7 @@ from bot.schedule.scheduler import DigestScheduler
 from bot.slack.client import make_client
 from bot.slack.faults import SLACK_ERRORS, error_word
 from bot.slack.identity import BotIdentity
+from bot.slack.oauth import INSTALL_PATH, REDIRECT_PATH, InstalledBots, oauth_flow
 from bot.slack.replay import ReplayGuard
 from bot.store.lock import job_lock
 from bot.worker import Worker
@@ -60,6 +65,14 @@ NEEDED = {
     "SLACK_SIGNING_SECRET": (
         "proves requests come from Slack (HTTP mode)",
         f"{APPS_URL} → your app → Basic Information → App Credentials → Signing Secret",
+    ),
+    "SLACK_CLIENT_SECRET": (
+        "with SLACK_CLIENT_ID, installs the app into many workspaces (OAuth)",
+        f"{APPS_URL} → your app → Basic Information → App Credentials → Client Secret",
+    ),
+    "SLACK_CLIENT_ID": (
+        "with SLACK_CLIENT_SECRET, installs the app into many workspaces (OAuth)",
+        f"{APPS_URL} → your app → Basic Information → App Credentials → Client ID",
     ),
 }
 APP_TOKEN_HELP = (
@@ -88,7 +101,22 @@ ROLES = ("serve", "web")
 # --- settings check ---------------------------------------------------------------------
 def check_settings(settings: Settings) -> None:
     """Fail fast with one screen that says what to set and where to get it."""
-    missing = ["SLACK_BOT_TOKEN"] if not settings.slack_bot_token else []
+    oauth = [name for name, value in (("SLACK_CLIENT_ID", settings.slack_client_id),
+                                      ("SLACK_CLIENT_SECRET", settings.slack_client_secret)) if value]
+    if settings.slack_bot_token and oauth:
+        raise ConfigError(
+            f"SLACK_BOT_TOKEN and {' and '.join(oauth)} are both set: set SLACK_BOT_TOKEN for one workspace, or "
+            "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (and no bot token) to install into many workspaces."
+        )
+    if settings.many_workspaces and settings.slack_app_token:
+        raise ConfigError(
+            "Many workspaces (SLACK_CLIENT_ID) need HTTP mode: Slack sends installs and events of every workspace "
+            "to a public URL, and Socket Mode apps cannot be installed elsewhere. Unset SLACK_APP_TOKEN."
+        )
+    if len(oauth) == 1:
+        missing = ["SLACK_CLIENT_SECRET" if oauth[0] == "SLACK_CLIENT_ID" else "SLACK_CLIENT_ID"]
+    else:
+        missing = ["SLACK_BOT_TOKEN"] if not settings.slack_bot_token and not settings.many_workspaces else []
     if not settings.slack_app_token and not settings.slack_signing_secret:
         missing.append("SLACK_SIGNING_SECRET")
     if missing:
@@ -108,15 +136,27 @@ def check_settings(settings: Settings) -> None:
 
 
 # --- building ---------------------------------------------------------------------------
-def build_bolt(settings: Settings, deps: Deps, identity: BotIdentity) -> AsyncApp:
+def build_bolt(settings: Settings, deps: Deps, identity: BotIdentity | None) -> AsyncApp:
     """The Bolt app. `process_before_response=True`: listeners (which only record jobs) finish
     before the 200 goes out, so an acked event is always durable; Bolt's fire-and-forget path
-    is never used for real work. `identity` answers Bolt's "who am I" without calling Slack."""
+    is never used for real work. Who the bot is comes without calling Slack: `identity` (one
+    workspace, asked once at start-up) or the stored installation (many workspaces)."""
     import handlers
 
+    client = make_client(settings, tokenless=True)  # its base URL and retries, for every request
+    authorize: Callable[..., Awaitable[AuthorizeResult]]
+    if identity is not None:
+        authorize, flow = identity.authorize_function(), None
+    else:
+        assert settings.slack_client_id is not None
+        # Bolt takes an AsyncAuthorize here too (its annotation names only plain functions)
+        authorize = cast(Callable[..., Awaitable[AuthorizeResult]],
+                         InstalledBots(deps.store.installation_store(settings.slack_client_id)))
+        flow = oauth_flow(settings, deps.store, client)
     bolt = AsyncApp(
-        client=make_client(settings, tokenless=True),  # its base URL and retries, for every request
-        authorize=identity.authorize_function(),
+        client=client,
+        authorize=authorize,
+        oauth_flow=flow,
         signing_secret=settings.slack_signing_secret or "",
         process_before_response=True,
         logger=logging.getLogger("slack_bolt"),
@@ -138,6 +178,25 @@ async def _slack_events(request: web.Request) -> web.Response:
         log.warning("refused a replayed Slack request (a signature seen in the last 5 minutes)")
         raise web.HTTPUnauthorized(text="replayed request")
     return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
+
+
+async def _install(request: web.Request) -> web.Response:
+    """The "Add to Slack" page: a fresh OAuth state (kept in the database and a cookie)."""
+    flow = _oauth_flow(request)
+    return await to_aiohttp_response(await flow.handle_installation(await to_bolt_request(request)))
+
+
+async def _oauth_redirect(request: web.Request) -> web.Response:
+    """Slack sends the browser back here: check the state, exchange the code, store the install."""
+    flow = _oauth_flow(request)
+    return await to_aiohttp_response(await flow.handle_callback(await to_bolt_request(request)))
+
+
+def _oauth_flow(request: web.Request) -> AsyncOAuthFlow:
+    bolt = request.app[STATE].bolt
+    if bolt is None or bolt.oauth_flow is None:
+        raise web.HTTPServiceUnavailable(text="starting")
+    return bolt.oauth_flow
 
 
 async def _healthz(request: web.Request) -> web.Response:
@@ -171,7 +230,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         stack.push_async_callback(store.close)
         if lock is not None and (taken := await store.requeue_running()):
             log.info("took over %d job(s) a previous process left running", taken)
-        client = make_client(settings)
+        slack = workspaces(settings, store)
         fetcher = analyzer = worker = None
         if role == "serve":  # `newsbot web` records and enqueues; it loads no analysis processes
             fetcher = Fetcher(FetchLimits.from_settings(settings))
@@ -179,20 +238,20 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
             stack.push_async_callback(fetcher.close)
             analyzer = Analyzer(settings.spacy_model, workers=settings.workers)
             stack.push_async_callback(analyzer.aclose)
-            worker = build_worker(settings, store, fetcher, analyzer, client)
+            worker = build_worker(settings, store, fetcher, analyzer, slack)
             stack.push_async_callback(worker.close)
         commands = Runner.from_settings(settings)  # /newsbot answers: cancelled before the store closes
         stack.push_async_callback(commands.close)
         scheduler = None
         if settings.scheduler and role == "serve":  # NEWSBOT_SCHEDULER=off where `newsbot clock` runs
-            scheduler = DigestScheduler(store, client, settings)
+            scheduler = DigestScheduler(store, slack, settings)
             if not engine:  # on PostgreSQL the engine's periodic task is the clock
                 await scheduler.start()
                 stack.push_async_callback(scheduler.stop)
         deps = Deps(settings=settings, store=store, fetcher=fetcher, analyzer=analyzer, commands=commands,
                     worker=None if engine else worker, scheduler=scheduler)
         state = app[STATE]
-        identity = BotIdentity(client)
+        identity = None if settings.many_workspaces else BotIdentity(make_client(settings))
         state.deps, state.bolt = deps, build_bolt(settings, deps, identity)
         # Before we accept events (SQLite): queued jobs and running ones whose lease ran out (all of
         # them: the lock says their process is gone) are ours to take over; a sweep follows.
@@ -225,13 +284,14 @@ async def _cancel(task: asyncio.Task[None]) -> None:
 
 async def _warm_up(
     state: State,
-    identity: BotIdentity,
+    identity: BotIdentity | None,
     worker: Worker | None,
     leftover: list[Job],
     start_engine: Callable[[], Awaitable[None]] | None,
 ) -> None:
     try:
-        await identity.load()
+        if identity is not None:  # many workspaces: each installation says who the bot is there
+            await identity.load()
     except SLACK_ERRORS as exc:  # Slack is away: the first event asks again (and is acked regardless)
         log.warning("could not ask Slack who the bot is (%s); will ask again", error_word(exc))
     assert state.deps is not None
@@ -271,6 +331,9 @@ def create_app(settings: Settings, role: str = "serve") -> web.Application:
     app.cleanup_ctx.append(_lifecycle)
     if not settings.slack_app_token:
         app.router.add_post(EVENTS_PATH, _slack_events)
+    if settings.many_workspaces:
+        app.router.add_get(INSTALL_PATH, _install)
+        app.router.add_get(REDIRECT_PATH, _oauth_redirect)
     app.router.add_get(HEALTH_PATH, _healthz)
     return app
 
@@ -280,6 +343,8 @@ def serve(settings: Settings, role: str = "serve") -> int:
     check_settings(settings)
     app = create_app(settings, role)
     mode = "Socket Mode" if settings.slack_app_token else f"HTTP mode, Slack requests at {EVENTS_PATH}"
+    if settings.many_workspaces:
+        mode += f", many workspaces (install at {INSTALL_PATH})"
     jobs = "job engine on PostgreSQL" if is_postgres(settings.database_url) else "jobs in this process (SQLite)"
     log.info("newsbot %s on %s:%d (%s; %s)", role, settings.host, settings.port, mode, jobs)
     web.run_app(

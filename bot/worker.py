@@ -12,7 +12,9 @@ its process) gets a short failure reply instead.
 When Slack refuses a reply, `bot/slack/faults.py` says why and this module acts on it: wait out
 transient faults (then requeue), fail on channel errors, stop a workspace whose token was refused,
 shorten a reply refused for its size. A reply is never posted twice: it carries its job id as
-message metadata, and after any doubt the thread is searched for it first.
+message metadata, and after any doubt the thread is searched for it first. Each job talks to
+Slack with its workspace's own client (`bot/slack/workspaces.py`); a workspace that removed the
+app since has its jobs dropped, unanswered.
 """
 
 from __future__ import annotations
@@ -36,8 +38,10 @@ from bot.pipeline import read_target
 from bot.slack.blocks import PriorShare, analysis_blocks, failure_blocks, short_reply, update_note
 from bot.slack.faults import SLACK_ERRORS, error_word, fault_of
 from bot.slack.pacing import Pacer
+from bot.slack.workspaces import NotInstalled, Workspaces
 from bot.store import claims
 from bot.store.archive import Validators
+from bot.store.installations import UNINSTALLED
 from bot.story_changes import StoryChange, compare
 
 if TYPE_CHECKING:
@@ -91,7 +95,7 @@ class Worker:
         store: Store,
         fetcher: PageLoader,
         analyzer: Analyzer,
-        client: AsyncWebClient,
+        slack: Workspaces,
         max_concurrent: int,
         instance: str | None = None,
         lease: timedelta = claims.LEASE,
@@ -101,7 +105,7 @@ class Worker:
         self._store = store
         self._fetcher = fetcher
         self._analyzer = analyzer
-        self._client = client
+        self._slack = slack
         self.instance = instance or f"{socket.gethostname()}:pid{os.getpid()}"  # for people reading the table
         self.token = claims.new_token()  # this process's claims; a restarted process is a new owner
         self._lease = lease
@@ -112,7 +116,7 @@ class Worker:
         self._sweeper: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
         self._reported: set[tuple[str, str]] = set()  # (channel, permanent Slack error) logged once
-        self._stopped: dict[str, str] = {}  # team -> the auth error that stopped its work (until restart)
+        self._stopped: dict[str, str] = {}  # bot token -> the auth error Slack refused it with
         self._pacer = Pacer(spacing=0, jitter=0)  # thread replies: per channel only, in arrival order
         self.completed = 0
 
@@ -211,16 +215,20 @@ class Worker:
             renew = functools.partial(self._store.renew_jobs, self.token, lease=self._lease, job_id=job.id)
             try:
                 async with claims.heartbeat(renew, every=self._lease.total_seconds() / 3, name=f"job-{job.id}-lease"):
-                    if claimed.share.team in self._stopped:  # its token was refused: Slack would refuse this too
-                        await self._finish(claimed, "failed", f"slack_{self._stopped[claimed.share.team]}")
+                    reply.client = client = await self._slack.client(claimed.share.team)
+                    if client.token in self._stopped:  # its token was refused: Slack would refuse this too
+                        await self._finish(claimed, "failed", f"slack_{self._stopped[client.token]}")
                     elif claimed.attempts > MAX_ATTEMPTS:
                         log.error("job %s (%s): claimed %d times without finishing; giving up",
                                   job.id, job.url, claimed.attempts)
                         await self._fail(claimed, reply, GAVE_UP)
                     else:
-                        await self._process(claimed, reply)
+                        await self._process(claimed, reply, client)
             except asyncio.CancelledError:
                 raise
+            except NotInstalled as exc:  # the app left that workspace since the link was shared
+                log.info("job %s: %s; dropped unanswered", job.id, exc)
+                await self._finish(claimed, "failed", UNINSTALLED)
             except Exception:  # a bug or a database error: never silence, never a stuck job
                 log.exception("job %s (%s) failed unexpectedly", job.id, job.url)
                 await self._fail(claimed, reply, AnalysisError.code)
@@ -228,11 +236,11 @@ class Worker:
                 self.completed += 1
             return "requeued" if reply.requeued else "done"
 
-    async def _process(self, job: Job, reply: _Reply) -> None:
+    async def _process(self, job: Job, reply: _Reply, client: AsyncWebClient) -> None:
         share, t0 = job.share, time.perf_counter()
-        await self._react("reactions_add", share, WORKING)
+        await self._react(client, "reactions_add", share, WORKING)
         read = await self._read(job)
-        prior = await self._prior(read.first_share, share)
+        prior = await self._prior(client, read.first_share, share)
         if read.failure is not None:
             text, blocks = failure_blocks(read.failure, url=job.url)
         else:
@@ -242,7 +250,7 @@ class Worker:
         if not await self._reply(job, reply, text, blocks, error_code):
             return
         if read.change is not None and read.first_share is not None and prior is not None:
-            await self._note_update(read.first_share, read.change, share, reply.ts)
+            await self._note_update(client, read.first_share, read.change, share, reply.ts)
         log.info(
             "job %s: replied in %.2fs (%.2fs after the share) %s %s",
             job.id, time.perf_counter() - t0, time.time() - share.shared_at if share.shared_at else -1,
@@ -261,14 +269,15 @@ class Worker:
         """Post in the thread (paced per channel, retried per the fault, looked for in the thread
         before any second attempt) and mark the job done at once (before the reactions, so a crash
         there can't cause a second reply); then swap :eyes: for the outcome. False if not posted."""
-        share = job.share
+        share, client = job.share, reply.client
+        assert client is not None
         backoff = iter(REPLY_BACKOFF_SECONDS)
         deadline = time.monotonic() + REPLY_RETRY_SECONDS
         look_first = job.attempts > 1  # an earlier run may have posted before it died
         while True:
             try:
                 if look_first:
-                    found, look_first = await self._reply_in_thread(job)
+                    found, look_first = await self._reply_in_thread(client, job)
                     if found is not None:
                         log.info("job %s: our reply is already in the thread; not posting it again", job.id)
                         ts = found
@@ -277,7 +286,7 @@ class Worker:
                 if not await self._store.renew_jobs(self.token, lease=self._lease, job_id=job.id):
                     log.warning("job %s: another process took it over (our lease ran out); not posting", job.id)
                     return False
-                resp = await self._client.chat_postMessage(
+                resp = await client.chat_postMessage(
                     channel=share.channel,
                     thread_ts=share.reply_thread_ts,
                     text=text,
@@ -301,14 +310,14 @@ class Worker:
                 log.info("job %s: Slack answered %s; posting again in %.0f s", job.id, slack_error, wait)
                 await asyncio.sleep(wait)
                 continue
-            await self._react("reactions_remove", share, WORKING)
+            await self._react(client, "reactions_remove", share, WORKING)
             if fault == "transient":  # still failing after minutes: a later sweep tries again
                 log.warning("job %s: Slack kept answering %s; back to the queue", job.id, slack_error)
                 reply.requeued = True
                 await self._finish(job, "queued")
                 return False
             if fault == "auth":
-                self._stop_team(share.team, slack_error)
+                self._stop_token(client, share.team, slack_error)
             else:
                 self._log_reply_error(job, slack_error)
             await self._finish(job, "failed", f"slack_{slack_error}")
@@ -316,8 +325,8 @@ class Worker:
         reply.ts, reply.error_code = ts, error_code
         await self._finish(job, status, error_code, reply.ts)
         reply.recorded = True
-        await self._react("reactions_remove", share, WORKING)
-        await self._react("reactions_add", share, PROBLEM if error_code else DONE)
+        await self._react(client, "reactions_remove", share, WORKING)
+        await self._react(client, "reactions_add", share, PROBLEM if error_code else DONE)
         return True
 
     async def _finish(self, job: Job, status: str, error_code: str | None = None, reply_ts: str | None = None) -> None:
@@ -325,14 +334,14 @@ class Worker:
         if not await self._store.finish_job(job.id, status, owner=self.token, error_code=error_code, reply_ts=reply_ts):
             log.warning("job %s: another process took it over (our lease ran out); its outcome stands", job.id)
 
-    async def _reply_in_thread(self, job: Job) -> tuple[str | None, bool]:
+    async def _reply_in_thread(self, client: AsyncWebClient, job: Job) -> tuple[str | None, bool]:
         """(the ts of our reply to `job` if the thread shows it, found by the job id in its message
         metadata; whether to look again next time). A transient Slack error propagates: without an
         answer the caller must not post (it could double the reply), so it waits and asks again.
         A permanent one (no history scope for this channel) means nobody can look: post."""
         share = job.share
         try:
-            resp = await self._client.conversations_replies(
+            resp = await client.conversations_replies(
                 channel=share.channel, ts=share.reply_thread_ts, include_all_metadata=True, limit=200
             )
         except SLACK_ERRORS as exc:
@@ -355,6 +364,9 @@ class Worker:
                 return
             if reply.ts is not None:  # the reply is out; only recording it failed
                 await self._finish(job, "done", reply.error_code, reply.ts)
+                return
+            if reply.client is None:  # no client for the workspace (its lookup failed): nothing to post with
+                await self._finish(job, "failed", code)
                 return
             text, blocks = failure_blocks(Failure(code, "unexpected error"), url=job.url)
             await self._reply(job, reply, text, blocks, code, status="failed")
@@ -393,27 +405,29 @@ class Worker:
         log.info("job %s: %s changed since it was first read; analysed again", job.id, job.url)
         return _Read(report.article, report.analysis, stored.first_share, change=change)
 
-    async def _note_update(self, first: Share, change: StoryChange, share: Share, reply_ts: str | None) -> None:
+    async def _note_update(
+        self, client: AsyncWebClient, first: Share, change: StoryChange, share: Share, reply_ts: str | None
+    ) -> None:
         """Best effort: a short "updated since shared" note in the first thread, linking the new reply."""
         permalink = None
         try:
             if reply_ts:
-                resp = await self._client.chat_getPermalink(channel=share.channel, message_ts=reply_ts)
+                resp = await client.chat_getPermalink(channel=share.channel, message_ts=reply_ts)
                 permalink = resp.get("permalink")
-            await self._client.chat_postMessage(
+            await client.chat_postMessage(
                 channel=first.channel, thread_ts=first.reply_thread_ts, text=update_note(change, permalink),
                 unfurl_links=False, unfurl_media=False,
             )
         except SLACK_ERRORS as exc:
             log.info("could not note the update in %s: %s", first.channel, error_word(exc))
 
-    async def _prior(self, first: Share | None, share: Share) -> PriorShare | None:
+    async def _prior(self, client: AsyncWebClient, first: Share | None, share: Share) -> PriorShare | None:
         """Where the article was first shared, unless that was this very message."""
         if first is None or (first.channel, first.message_ts) == (share.channel, share.message_ts):
             return None
         permalink = None
         try:
-            resp = await self._client.chat_getPermalink(channel=first.channel, message_ts=first.message_ts)
+            resp = await client.chat_getPermalink(channel=first.channel, message_ts=first.message_ts)
             permalink = resp.get("permalink")
         except SLACK_ERRORS as exc:
             log.info("no permalink for %s/%s: %s", first.channel, first.message_ts, error_word(exc))
@@ -432,17 +446,20 @@ class Worker:
         else:
             log.debug("job %s: could not reply in %s: %s (logged before)", job.id, job.share.channel, slack_error)
 
-    def _stop_team(self, team: str, slack_error: str) -> None:
-        """The workspace's token was refused: its queued work fails at once from now on, logged once."""
-        if team not in self._stopped:
-            self._stopped[team] = slack_error
+    def _stop_token(self, client: AsyncWebClient, team: str, slack_error: str) -> None:
+        """The workspace's token was refused: work under that token fails at once from now on,
+        logged once. A reinstall brings a new token (OAuth mode), which works again."""
+        if client.token and client.token not in self._stopped:
+            if len(self._stopped) >= MAX_REMEMBERED_ERRORS:
+                self._stopped.clear()
+            self._stopped[client.token] = slack_error
             log.error("Slack refused the token for workspace %s (%s): its links are no longer answered; "
-                      "reinstall the app or set a new SLACK_BOT_TOKEN, then restart", team, slack_error)
+                      "reinstall the app (or set a new SLACK_BOT_TOKEN and restart)", team, slack_error)
 
-    async def _react(self, method: str, share: Share, name: str) -> None:
+    async def _react(self, client: AsyncWebClient, method: str, share: Share, name: str) -> None:
         """Progress reactions are nice to have: their errors (already_reacted, ...) are not fatal."""
         try:
-            call: Callable[..., Awaitable[Any]] = getattr(self._client, method)
+            call: Callable[..., Awaitable[Any]] = getattr(client, method)
             await call(channel=share.channel, timestamp=share.message_ts, name=name)
         except SLACK_ERRORS as exc:
             log.debug("%s %s on %s/%s: %s", method, name, share.channel, share.message_ts, error_word(exc))
@@ -451,9 +468,10 @@ class Worker:
 class _Reply:
     """How far one run got: once Slack gave the reply a `ts`, nothing may post for that job again."""
 
-    __slots__ = ("error_code", "recorded", "requeued", "ts")
+    __slots__ = ("client", "error_code", "recorded", "requeued", "ts")
 
     def __init__(self) -> None:
+        self.client: AsyncWebClient | None = None  # the workspace's client, once looked up
         self.ts: str | None = None  # set once Slack accepted the reply
         self.error_code: str | None = None
         self.recorded = False  # the job row says finished

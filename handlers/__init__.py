@@ -9,7 +9,7 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.deps import Deps
-from handlers import actions, commands, events, home, messages
+from handlers import actions, commands, events, home, installs, messages
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
@@ -17,4 +17,5 @@ def register(app: AsyncApp, deps: Deps) -> None:
     commands.register(app, deps)
     actions.register(app, deps)
     home.register(app, deps)
+    installs.register(app, deps)
     events.register(app, deps)

@@ -17,7 +17,7 @@ from bot.deps import Deps
 log = logging.getLogger(__name__)
 
 # Events the manifest subscribes to (or Slack sends unasked) that need no work: logged only.
-NOTED_EVENTS = ("app_uninstalled", "tokens_revoked", "app_mention", "member_joined_channel")
+NOTED_EVENTS = ("app_mention", "member_joined_channel")
 ANY_EVENT = re.compile(r".*")
 
 

@@ -11,9 +11,7 @@ import logging
 import signal
 
 from bot.config import Settings
-from bot.errors import ConfigError
 from bot.schedule.scheduler import DigestScheduler
-from bot.slack.client import make_client
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -23,9 +21,10 @@ async def _run(settings: Settings, stop: asyncio.Event | None = None) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    from bot.compose import workspaces
+
     store = await Store.open(settings.database_url)
-    client = make_client(settings)
-    scheduler = DigestScheduler(store, client, settings, cron_second=settings.digest_cron_second)
+    scheduler = DigestScheduler(store, workspaces(settings, store), settings, cron_second=settings.digest_cron_second)
     try:
         await scheduler.start()
         log.info("newsbot clock running; Ctrl-C to stop")
@@ -39,10 +38,9 @@ async def _run(settings: Settings, stop: asyncio.Event | None = None) -> None:
 def run_clock(settings: Settings) -> int:
     """Block until SIGINT/SIGTERM; exit status for the shell. On PostgreSQL the job engine's
     periodic tasks are the clock (`bot.processes`); on SQLite, APScheduler here."""
-    if not settings.slack_bot_token:
-        raise ConfigError("`newsbot clock` needs SLACK_BOT_TOKEN (the bot token it posts digests with).")
-    from bot.compose import is_postgres
+    from bot.compose import is_postgres, require_slack_access
 
+    require_slack_access(settings, "`newsbot clock`")
     if is_postgres(settings.database_url):
         from bot.processes import run_engine_clock
 

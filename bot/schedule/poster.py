@@ -1,8 +1,9 @@
 """`DigestPoster`: claim a digest slot, build the period's digest, post it to the channel.
 
 Separate from the scheduler so `/newsbot digest now` on a web process (scheduler off) posts
-with the app's client without building or starting an APScheduler: the claim in
-`digest_runs` is what keeps every post at most once, whoever posts it.
+without building or starting an APScheduler: the claim in `digest_runs` is what keeps every
+post at most once, whoever posts it. Each post uses its workspace's client; a workspace that
+removed the app is paused (nothing claimed, nothing posted) until it installs the app again.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from bot.schedule.slots import Clock, utc_now
 from bot.slack.faults import fault_of
 from bot.slack.pacing import Pacer
 from bot.slack.permalinks import permalink
+from bot.slack.workspaces import NotInstalled
 from bot.store import claims
 from bot.store.codec import analysis_from_json
 from bot.store.digests import EMPTY, FAILED, POSTED
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
     from slack_sdk.web.async_client import AsyncWebClient
 
     from bot.config import Settings
+    from bot.slack.workspaces import Workspaces
     from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -39,7 +42,8 @@ NETWORK_ERROR = "NetworkError"  # not a Slack error word: fault_of() counts it a
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """What one digest attempt did: posted | empty | taken (already claimed) | failed."""
+    """What one digest attempt did: posted | empty | taken (already claimed) | paused (the
+    workspace removed the app) | failed."""
 
     status: str
     local_date: str
@@ -60,14 +64,14 @@ class DigestPoster:
     def __init__(
         self,
         store: Store,
-        client: AsyncWebClient,
+        slack: Workspaces,
         settings: Settings,
         *,
         clock: Clock = utc_now,
         pacer: Pacer | None = None,
         lease: timedelta = claims.LEASE,
     ) -> None:
-        self.store, self.client, self.settings, self.clock = store, client, settings, clock
+        self.store, self.slack, self.settings, self.clock = store, slack, settings, clock
         self.pacer = pacer or Pacer()
         self.token = claims.new_token()  # this process's claims on digest runs
         self.lease = lease
@@ -80,6 +84,11 @@ class DigestPoster:
         start-up catch-up, within the grace); otherwise any existing run means "taken". While the
         post is in progress a heartbeat renews the claim; only its owner records the outcome."""
         now = self.clock()
+        try:
+            client = await self.slack.client(team)
+        except NotInstalled:
+            log.info("digest %s/%s %s %s: paused, the workspace removed the app", team, channel, day, slot_key)
+            return Outcome("paused", day, slot_key)
         owner, lease = self.token, self.lease
         run_id = await self.store.claim_digest_run(team, channel, day, slot_key, now, owner=owner, lease=lease)
         if run_id is None and reclaim_failed:
@@ -91,10 +100,10 @@ class DigestPoster:
             return Outcome("taken", day, slot_key)
         renew = functools.partial(self.store.renew_digest_run, run_id, owner, lease=lease)
         async with claims.heartbeat(renew, every=lease.total_seconds() / 3, name=f"digest-run-{run_id}-lease"):
-            return await self._post_claimed(run_id, team, channel, day, slot_key, now)
+            return await self._post_claimed(client, run_id, team, channel, day, slot_key, now)
 
     async def _post_claimed(
-        self, run_id: int, team: str, channel: str, day: str, slot_key: str, now: datetime
+        self, client: AsyncWebClient, run_id: int, team: str, channel: str, day: str, slot_key: str, now: datetime
     ) -> Outcome:
         try:
             since = await self.store.previous_digest_at(team, channel, now) or now - FIRST_PERIOD
@@ -116,12 +125,14 @@ class DigestPoster:
                 log.info("digest %s/%s %s %s: nothing shared, nothing posted", team, channel, day, slot_key)
                 return Outcome("empty", day, slot_key)
             if built.shown:  # link headlines to their threads: only the shown ones need a lookup
-                urls = {i.article.url: await self._permalink(channel, *threads[i.article.url]) for i in built.shown}
+                urls = {
+                    i.article.url: await self._permalink(client, channel, *threads[i.article.url]) for i in built.shown
+                }
                 items = [replace(i, thread_url=urls.get(i.article.url)) for i in items]
                 built = self._build(items, title)
                 assert built is not None
             await self.pacer.wait(channel)
-            resp = await self.client.chat_postMessage(
+            resp = await client.chat_postMessage(
                 channel=channel, text=built.text, blocks=built.blocks, unfurl_links=False, unfurl_media=False
             )
             ts = resp.get("ts")
@@ -159,10 +170,11 @@ class DigestPoster:
             slash_command=self.settings.slash_command,
         )
 
-    async def _permalink(self, channel: str, thread_ts: str | None, message_ts: str) -> str | None:
+    @staticmethod
+    async def _permalink(client: AsyncWebClient, channel: str, thread_ts: str | None, message_ts: str) -> str | None:
         """The bot's thread for the share (its parent message); None if Slack won't say, and the
         headline then links to the article rather than to a guessed archive URL."""
-        return await permalink(self.client, channel, thread_ts or message_ts)
+        return await permalink(client, channel, thread_ts or message_ts)
 
 
 def _human_date(day: str) -> str:

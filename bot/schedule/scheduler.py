@@ -27,9 +27,8 @@ from bot.slack.pacing import Pacer
 from bot.store.digests import FAILED, RUNNING, SKIPPED, Subscription
 
 if TYPE_CHECKING:
-    from slack_sdk.web.async_client import AsyncWebClient
-
     from bot.config import Settings
+    from bot.slack.workspaces import Workspaces
     from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -55,7 +54,7 @@ class DigestScheduler:
     def __init__(
         self,
         store: Store,
-        client: AsyncWebClient,
+        slack: Workspaces,
         settings: Settings,
         *,
         clock: Clock = utc_now,
@@ -64,8 +63,8 @@ class DigestScheduler:
         retry_delays: Sequence[float] = RETRY_DELAYS,
         cron_second: int = 0,
     ) -> None:
-        self.store, self.client, self.settings, self.clock = store, client, settings, clock
-        self.poster = DigestPoster(store, client, settings, clock=clock, pacer=pacer)
+        self.store, self.settings, self.clock = store, settings, clock
+        self.poster = DigestPoster(store, slack, settings, clock=clock, pacer=pacer)
         self.grace = timedelta(minutes=settings.digest_grace_minutes)
         self.sync_seconds = sync_seconds
         self.retry_delays = tuple(retry_delays)

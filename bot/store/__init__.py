@@ -1,7 +1,7 @@
 """Storage edge: SQLAlchemy 2 async over SQLite (default) or PostgreSQL, migrated by Alembic.
 
 `Store` is the one object the rest of Newsbot talks to; each concern lives in its own module
-(jobs, archive, search, people, sources, digests) as a mixin over the same engine.
+(jobs, archive, search, people, sources, digests, Slack installations) as a mixin over the same engine.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.store.archive import ANALYZER_VERSION, ArchiveMixin, StoredArticle, Validators
 from bot.store.digests import DigestsMixin
 from bot.store.engine import create_engine, dispose, migrate, reaching
+from bot.store.installations import InstallationsMixin
 from bot.store.jobs import JobsMixin, OnEnqueue
 from bot.store.people import PeopleMixin
 from bot.store.search import SearchMixin
@@ -19,7 +20,7 @@ from bot.store.sources import SourcesMixin
 __all__ = ["ANALYZER_VERSION", "Store", "StoredArticle", "Validators"]
 
 
-class Store(JobsMixin, ArchiveMixin, SearchMixin, PeopleMixin, SourcesMixin, DigestsMixin):
+class Store(JobsMixin, ArchiveMixin, SearchMixin, PeopleMixin, SourcesMixin, DigestsMixin, InstallationsMixin):
     def __init__(self, engine: AsyncEngine, *, on_enqueue: OnEnqueue | None = None) -> None:
         self._engine = engine
         self._on_enqueue = on_enqueue

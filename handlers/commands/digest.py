@@ -27,6 +27,7 @@ from bot.schedule.slots import (
     parse_time,
 )
 from bot.slack.command_blocks import notice
+from bot.slack.workspaces import OneWorkspace
 from handlers.commands.router import Ctx, add
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ USAGE_ENTRY = Usage(
 
 async def handle(ctx: Ctx) -> tuple[str, list[dict[str, Any]]]:
     """The router's handler: `(text, blocks)` for the ephemeral answer, with Bolt's client."""
-    client = ctx.client or (ctx.deps.scheduler.client if isinstance(ctx.deps.scheduler, DigestScheduler) else None)
+    client = ctx.client
     if client is None:
         raise RuntimeError("no Slack client for the digest command")  # Bolt always passes one
     text = await digest_command(
@@ -55,12 +56,12 @@ async def handle(ctx: Ctx) -> tuple[str, list[dict[str, Any]]]:
 
 
 def _poster(deps: Deps, client: AsyncWebClient) -> DigestPoster:
-    """The running scheduler's poster (shared pacing), else a one-off one with the app's client:
-    posting needs no started scheduler, the `digest_runs` claim keeps it at most once."""
+    """The running scheduler's poster (shared pacing), else a one-off one with Bolt's client for
+    this workspace: posting needs no started scheduler, the `digest_runs` claim keeps it at most once."""
     sched = deps.scheduler
     if isinstance(sched, DigestScheduler):
         return sched.poster
-    return DigestPoster(deps.store, client, deps.settings)
+    return DigestPoster(deps.store, OneWorkspace(client), deps.settings)
 
 
 async def _sync(deps: Deps) -> None:

@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
-from bot.check import manifest_scopes
+from bot.slack.manifest import manifest_scopes
 from tests.fakes.local_http import listen
 
 BOT_TOKEN = "xoxb-test-token"

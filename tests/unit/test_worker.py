@@ -26,6 +26,7 @@ from bot.fetch import Fetcher, FetchLimits
 from bot.models import Job, Share
 from bot.pipeline import Analyzer
 from bot.slack.client import make_client
+from bot.slack.workspaces import OneWorkspace
 from bot.store import Store, StoredArticle
 from bot.worker import MAX_ATTEMPTS, Worker
 from tests.fakes.article_server import ArticleServer
@@ -47,7 +48,7 @@ class World:
     def worker(self, instance: str = ME, store: Store | None = None, **kw: Any) -> Worker:
         settings = load_settings(slack_bot_token=BOT_TOKEN, slack_api_url=self.slack.api_url)
         w = Worker(store=store or self.store, fetcher=self.fetcher, analyzer=self.analyzer,
-                   client=make_client(settings), max_concurrent=4,
+                   slack=OneWorkspace(make_client(settings)), max_concurrent=4,
                    instance=instance, **kw)
         w.mark_ready()
         return w

@@ -16,6 +16,7 @@ from bot.models import Analysis
 from bot.runner import Runner
 from bot.schedule.scheduler import DigestScheduler, Pacer
 from bot.schedule.slots import utc_now
+from bot.slack.workspaces import OneWorkspace
 from bot.store import Store
 from handlers.commands.digest import digest_command, handle
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
@@ -30,7 +31,7 @@ async def env(sqlite_url: str) -> AsyncIterator[tuple[Deps, AsyncWebClient, Fake
     async with FakeSlack() as slack:
         settings = load_settings(slack_bot_token=BOT_TOKEN, slack_api_url=slack.api_url, default_timezone="UTC")
         client = AsyncWebClient(token=BOT_TOKEN, base_url=slack.api_url)
-        sched = DigestScheduler(store, client, settings, clock=FakeClock(NOW), pacer=Pacer(jitter=0))
+        sched = DigestScheduler(store, OneWorkspace(client), settings, clock=FakeClock(NOW), pacer=Pacer(jitter=0))
         deps = Deps(settings=settings, store=store, fetcher=None, analyzer=None, commands=Runner(),  # type: ignore[arg-type]
                     scheduler=sched)
         yield deps, client, slack

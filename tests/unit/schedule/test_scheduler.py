@@ -16,6 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings, load_settings
 from bot.schedule.scheduler import DigestScheduler, Pacer, slot_of
+from bot.slack.workspaces import OneWorkspace
 from bot.store import Store
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
 from tests.unit.schedule.helpers import (
@@ -59,7 +60,8 @@ def make(
     settings: Settings = load_settings(slack_bot_token=BOT_TOKEN, slack_api_url=slack.api_url, **overrides)
     client = AsyncWebClient(token=BOT_TOKEN, base_url=slack.api_url)
     return DigestScheduler(
-        store, client, settings, clock=clock, pacer=Pacer(jitter=0, spacing=0.01), retry_delays=retry_delays
+        store, OneWorkspace(client), settings, clock=clock, pacer=Pacer(jitter=0, spacing=0.01),
+        retry_delays=retry_delays,
     )
 
 
@@ -195,7 +197,8 @@ async def test_many_channels_at_the_same_minute_are_spread(store: Store, slack: 
         await subscribe(store, f"C{i}")
     settings = load_settings(slack_bot_token=BOT_TOKEN, slack_api_url=slack.api_url)
     client = AsyncWebClient(token=BOT_TOKEN, base_url=slack.api_url)
-    sched = DigestScheduler(store, client, settings, clock=FakeClock(NOW), pacer=Pacer(spacing=0.15, jitter=0.05))
+    pacer = Pacer(spacing=0.15, jitter=0.05)
+    sched = DigestScheduler(store, OneWorkspace(client), settings, clock=FakeClock(NOW), pacer=pacer)
     await sched.start()
     await sched.drain()
     await sched.stop()
