@@ -30,8 +30,10 @@ async def article_server() -> AsyncIterator[ArticleServer]:
 
 
 # --- no secret in any log line -------------------------------------------------------------
-# Slack tokens by their documented prefixes, and the signing secrets the tests use.
-SECRET_PATTERN = re.compile(r"xox[abepr]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+|[a-z]+-signing-secret|s3cret")
+# Slack tokens by their documented prefixes, and the signing and client secrets the tests use.
+SECRET_PATTERN = re.compile(
+    r"xox[abepr]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+|[a-z]+-signing-secret|[a-z]+-client-secret|s3cret"
+)
 
 
 def secrets_in(text: str) -> list[str]:

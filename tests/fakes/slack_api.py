@@ -2,7 +2,9 @@
 
 A real aiohttp server on 127.0.0.1 (port 0) that records every call and answers the methods
 Newsbot uses; it can be told to answer the next N calls with HTTP 429 (+ Retry-After), a 5xx,
-or a Slack error such as `not_in_channel`. It also captures posts to `response_url`s.
+or a Slack error such as `not_in_channel`. It also captures posts to `response_url`s, and plays
+Slack's side of an OAuth install (`oauth.v2.access`: a one-time code for a workspace's own bot
+token, which `auth.test` and every other method then accept until that workspace is uninstalled).
 
     async with FakeSlack() as slack:
         settings = load_settings(slack_api_url=slack.api_url, ...)
@@ -13,6 +15,7 @@ or a Slack error such as `not_in_channel`. It also captures posts to `response_u
 from __future__ import annotations
 
 import asyncio
+import base64
 import itertools
 import json
 import random
@@ -31,6 +34,23 @@ APP_TOKEN = "xapp-test-token"
 TEAM_ID = "T0TEST"
 BOT_USER_ID = "U0BOT"
 BOT_ID = "B0BOT"
+# The app's credentials for OAuth installs (what Basic Information → App Credentials shows).
+CLIENT_ID = "1234567890.9876543210"
+CLIENT_SECRET = "fake-client-secret-5f0c1e2d"
+APP_ID = "A0NEWSBOT"
+
+
+@dataclass
+class Workspace:
+    """A workspace that can install the app: its one-time OAuth code and the bot token it yields."""
+
+    team_id: str
+    name: str
+    code: str
+    token: str
+    bot_user_id: str
+    bot_id: str
+    installed: bool = False  # the code was exchanged and the app not removed since
 
 
 @dataclass
@@ -73,6 +93,7 @@ class FakeSlack:
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel -> posted messages
     responses: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # response_url posts
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    workspaces: dict[str, Workspace] = field(default_factory=dict)  # team id -> workspace (OAuth)
     _faults: list[_Fault] = field(default_factory=list)
     _changed: asyncio.Condition | None = None
     _runner: web.AppRunner | None = None
@@ -134,6 +155,18 @@ class FakeSlack:
         """
         self._faults.append(_Fault(method, n, status, retry_after, error))
 
+    def add_workspace(self, team_id: str, name: str) -> Workspace:
+        """A workspace whose admin can install the app: `code` is what Slack would put in the redirect."""
+        n = len(self.workspaces) + 1
+        ws = Workspace(team_id, name, code=f"code-{team_id}-{n}", token=f"xoxb-{team_id.lower()}-{n:04d}-secret",
+                       bot_user_id=f"U0BOT{n}", bot_id=f"B0BOT{n}")
+        self.workspaces[team_id] = ws
+        return ws
+
+    def uninstall(self, team_id: str) -> None:
+        """The workspace removes the app: its bot token stops working (`token_revoked`)."""
+        self.workspaces[team_id].installed = False
+
     # --- inspection -----------------------------------------------------------------------
     def calls_to(self, method: str, *, ok_only: bool = False) -> list[Call]:
         return [c for c in self.calls if c.method == method and (not ok_only or c.answered == 200)]
@@ -190,7 +223,7 @@ class FakeSlack:
         call = Call(method, args, token, time.time())
         fault = self._fault_for(method)
         if fault is not None and fault.status == ACCEPTED_RESET and token == self.token:
-            self._answer(method, args)  # it happened ...
+            self._answer(method, args, token)  # it happened ...
             await self._record(call)  # ... and counts as accepted (answered stays 200)
             assert request.transport is not None
             request.transport.abort()  # ... but the client never hears of it
@@ -207,24 +240,60 @@ class FakeSlack:
             headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
             body = {"ok": False, "error": "ratelimited" if fault.status == 429 else "internal_error"}
             return web.json_response(body, status=fault.status, headers=headers)
-        if token != (self.app_token if method == "apps.connections.open" else self.token):
-            call.answered = 200
-            call.args["error"] = "invalid_auth"
+        if method == "oauth.v2.access":
+            answer = self._oauth_access(request, args)
+            call.args["error"] = answer.get("error")
             await self._record(call)
-            return web.json_response({"ok": False, "error": "invalid_auth"})
+            return web.json_response(answer)
+        refused = self._refused(method, token)
+        if refused is not None:
+            call.answered = 200
+            call.args["error"] = refused
+            await self._record(call)
+            return web.json_response({"ok": False, "error": refused})
         if fault is not None and fault.error:
             call.args["error"] = fault.error
             await self._record(call)
             return web.json_response({"ok": False, "error": fault.error})
-        answer = self._answer(method, args)
+        answer = self._answer(method, args, token)
         if not answer.get("ok"):
             call.args["error"] = answer.get("error")
         await self._record(call)
         return web.json_response(answer, headers={"x-oauth-scopes": ",".join(self.scopes)})
 
-    def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+    def _installed(self, token: str | None) -> Workspace | None:
+        return next((w for w in self.workspaces.values() if w.installed and w.token == token), None)
+
+    def _refused(self, method: str, token: str | None) -> str | None:
+        """Slack's error for a call made with `token`, or None if the token may make it."""
+        if method == "apps.connections.open":
+            return None if token == self.app_token else "invalid_auth"
+        if token == self.token or self._installed(token) is not None:
+            return None
+        if any(w.token == token for w in self.workspaces.values()):
+            return "token_revoked"
+        return "invalid_auth"
+
+    def _oauth_access(self, request: web.Request, args: dict[str, Any]) -> dict[str, Any]:
+        """oauth.v2.access: the app authenticates with HTTP Basic (client id:secret), as slack_sdk sends it."""
+        basic = request.headers.get("Authorization", "").removeprefix("Basic ")
+        if base64.b64decode(basic or b"").decode() != f"{CLIENT_ID}:{CLIENT_SECRET}":
+            return {"ok": False, "error": "invalid_client_id"}
+        ws = next((w for w in self.workspaces.values() if w.code == args.get("code")), None)
+        if ws is None or ws.installed:  # a code works once
+            return {"ok": False, "error": "invalid_code"}
+        ws.installed = True
+        return {"ok": True, "app_id": APP_ID, "authed_user": {"id": "U0ADMIN"}, "scope": ",".join(self.scopes),
+                "token_type": "bot", "access_token": ws.token, "bot_user_id": ws.bot_user_id,
+                "team": {"id": ws.team_id, "name": ws.name}, "enterprise": None, "is_enterprise_install": False}
+
+    def _answer(self, method: str, args: dict[str, Any], token: str | None = None) -> dict[str, Any]:
         channel = args.get("channel")
         if method == "auth.test":
+            ws = self._installed(token)
+            if ws is not None:
+                return {"ok": True, "url": f"https://{ws.name.lower()}.slack.com/", "team": ws.name,
+                        "user": "newsbot", "team_id": ws.team_id, "user_id": ws.bot_user_id, "bot_id": ws.bot_id}
             return {"ok": True, "url": "https://newsroom.slack.com/", "team": "Newsroom", "user": "newsbot",
                     "team_id": TEAM_ID, "user_id": BOT_USER_ID, "bot_id": BOT_ID}
         if method in ("chat.postMessage", "chat.postEphemeral", "chat.update"):

@@ -22,11 +22,11 @@ def new_channel() -> str:
     return f"C{next(_ids):08d}"
 
 
-def event_body(event: dict[str, Any], event_type: str = "event_callback") -> bytes:
+def event_body(event: dict[str, Any], event_type: str = "event_callback", *, team: str = TEAM_ID) -> bytes:
     return json.dumps({
-        "token": "legacy", "team_id": TEAM_ID, "api_app_id": "A0TEST", "type": event_type,
+        "token": "legacy", "team_id": team, "api_app_id": "A0TEST", "type": event_type,
         "event": event, "event_id": f"Ev{next(_ids):08d}", "event_time": int(time.time()),
-        "authorizations": [{"team_id": TEAM_ID, "user_id": BOT_USER_ID, "is_bot": True}],
+        "authorizations": [{"team_id": team, "user_id": BOT_USER_ID, "is_bot": True}],
     }).encode()
 
 
