@@ -42,7 +42,8 @@ async def test_each_workspace_has_its_latest_token_until_it_is_forgotten(databas
         assert bot is not None and bot.bot_user_id == "UT2"
 
         for team, channel in (("T1", "C1"), ("T1", "C2"), ("T2", "C3")):
-            assert await store.enqueue_job(Share(team, channel, "1.000001", user="U1"), "https://a.example/") is not None
+            job = await store.enqueue_job(Share(team, channel, "1.000001", user="U1"), "https://a.example/")
+            assert job is not None
         assert await store.forget_workspace(CLIENT_ID, "T1") == 2
         assert await store.bot_token(CLIENT_ID, "T1") is None
         assert await installs.async_find_installation(enterprise_id=None, team_id="T1") is None
