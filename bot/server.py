@@ -110,8 +110,8 @@ def check_settings(settings: Settings) -> None:
         )
     if settings.many_workspaces and settings.slack_app_token:
         raise ConfigError(
-            "Many workspaces (SLACK_CLIENT_ID) need HTTP mode: Slack sends installs and events of every workspace "
-            "to a public URL, and Socket Mode apps cannot be installed elsewhere. Unset SLACK_APP_TOKEN."
+            "Many workspaces (SLACK_CLIENT_ID) run in HTTP mode only: the install flow is served at "
+            f"{INSTALL_PATH} and {REDIRECT_PATH} on the public URL Slack also posts events to. Unset SLACK_APP_TOKEN."
         )
     if len(oauth) == 1:
         missing = ["SLACK_CLIENT_SECRET" if oauth[0] == "SLACK_CLIENT_ID" else "SLACK_CLIENT_ID"]

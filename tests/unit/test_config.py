@@ -107,3 +107,30 @@ def test_bad_log_level_or_zone_is_refused_at_start(
 def test_log_level_is_case_insensitive(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NEWSBOT_LOG_LEVEL", "debug")
     assert load_settings().log_level == "DEBUG"
+
+
+@pytest.mark.parametrize(
+    ("given", "says"),
+    [
+        ({"slack_client_id": "1.2"}, ["SLACK_CLIENT_SECRET", "Client Secret"]),
+        ({"slack_client_secret": "s" * 16}, ["SLACK_CLIENT_ID", "Client ID"]),
+        ({"slack_bot_token": "xoxb-1", "slack_client_id": "1.2"}, ["both set", "SLACK_BOT_TOKEN"]),
+        ({"slack_client_id": "1.2", "slack_client_secret": "s" * 16, "slack_app_token": "xapp-1"},
+         ["HTTP mode only", "/slack/install"]),
+    ],
+    ids=["id-without-secret", "secret-without-id", "token-and-oauth", "oauth-with-socket-mode"],
+)
+def test_workspace_credentials_that_do_not_fit_together_are_explained(given: dict[str, str], says: list[str]) -> None:
+    from bot.server import check_settings
+
+    settings = load_settings(slack_signing_secret="sig", **given)
+    with pytest.raises(ConfigError) as err:
+        check_settings(settings)
+    assert all(words in str(err.value) for words in says), str(err.value)
+
+
+def test_many_workspaces_need_the_id_and_secret_and_no_bot_token() -> None:
+    oauth = {"slack_client_id": "1.2", "slack_client_secret": "s" * 16}
+    assert load_settings(**oauth).many_workspaces
+    assert not load_settings(slack_bot_token="xoxb-1", **oauth).many_workspaces
+    assert not load_settings(slack_client_id="1.2").many_workspaces
