@@ -17,7 +17,7 @@ from functools import cache
 from spacy.tokens import Doc, Token
 
 from bot.analysis.orgs_lexicons import LEGAL_FORMS, known_orgs, non_org_acronyms, org_suffixes, word_list
-from bot.analysis.orgs_spans import HONORIFICS, TITLES, Ent
+from bot.analysis.orgs_spans import HONORIFICS, TITLES, Ent, joined_hyphen
 from bot.analysis.people import first_name_genders, role_nouns, speech_verbs
 from bot.paths import LEXICONS
 
@@ -99,6 +99,8 @@ def name_run_after(doc: Doc, i: int) -> tuple[int, int] | None:
         tok = doc[end]
         if _name_word(tok) and not tok.is_punct:
             end += 1
+        elif joined_hyphen(tok):  # "Pittsburgh Post-Gazette"
+            end += 2
         elif tok.lower_ in NAME_CONNECTORS and end + 1 < len(doc) and doc[end + 1].text[:1].isupper():
             end += 2
         else:

@@ -21,7 +21,6 @@ LEAD_SENTENCES = 3  # mentions in the first sentences (the lead) weigh more
 LEAD_BONUS = 1.0
 POSITION_WEIGHT = 0.5  # up to this much for a first mention at the very top
 BOILERPLATE_STARTS = ("reporting by", "editing by", "writing by", "copyright", "©", "all rights reserved")
-DATELINE_TOKENS = 15  # "(Reuters) -" only counts as a credit within the first tokens
 
 
 @dataclass
@@ -36,13 +35,11 @@ class _Name:
 
 
 def _boilerplate(doc: Doc, ent: Span) -> bool:
-    """Credits, bylines and copyright lines name the publisher, not a story's organization."""
+    """Reporting and editing credits and copyright lines name the publisher's staff and rights,
+    not a story's organization. A dateline's agency ("WASHINGTON (Reuters) -") stays: the wire
+    service is the story's source, as the newsroom set's conventions count it."""
     sent_text = ent.sent.text.lower() if doc.has_annotation("SENT_START") else ""
-    if sent_text.startswith(BOILERPLATE_STARTS):
-        return True
-    if ent.start < DATELINE_TOKENS and ent.start > 0 and ent.end + 1 < len(doc):
-        return doc[ent.start - 1].text == "(" and doc[ent.end].text == ")" and doc[ent.end + 1].text in {"-", "—", "–"}
-    return False
+    return sent_text.startswith(BOILERPLATE_STARTS)
 
 
 def _lead_limit(doc: Doc) -> int:

@@ -46,6 +46,16 @@ def _is_name_word(tok: Token) -> bool:
     return tok.is_title or tok.is_upper or (tok.text[:1].isupper()) or tok.text[:1].isdigit()
 
 
+def joined_hyphen(tok: Token) -> bool:
+    """A hyphen inside one name, no space either side, between capitalized words ("Post-Gazette",
+    "Rolls-Royce"), unlike a dash between items or a date range."""
+    doc, i = tok.doc, tok.i
+    return (
+        tok.text == "-" and 0 < i < len(doc) - 1 and not doc[i - 1].whitespace_ and not tok.whitespace_
+        and doc[i - 1].text[:1].isupper() and doc[i + 1].text[:1].isupper() and doc[i + 1].is_alpha
+    )
+
+
 def _shouting(sent: Span) -> bool:
     words = [t for t in sent if t.is_alpha and len(t) > 1]
     return bool(words) and sum(t.is_upper for t in words) >= SHOUTING_SHARE * len(words) and len(words) >= 3
@@ -86,7 +96,10 @@ def _junk(doc: Doc, e: Ent, shouting: set[int]) -> bool:
     if e.strong:
         return False
     span = doc[e.start : e.end]
-    if any(t.like_num or t.text in {"-", "/", "+", "--", ":"} or any(c.isdigit() for c in t.text) for t in span):
+    if any(
+        t.like_num or (t.text in {"-", "/", "+", "--", ":"} and not joined_hyphen(t)) or any(c.isdigit() for c in t.text)
+        for t in span
+    ):
         return True  # table rows, datelines ("BRUSSELS 1996-12-06"), headline fragments
     if span.text in non_org_acronyms() or base_form(span.text) in non_org_acronyms():
         return True
