@@ -282,10 +282,13 @@ def _score(
 @cache
 def party_forms() -> dict[str, str]:
     """What stories call a party's members ("Republicans", "Democrat", "Tories") -> the party:
-    derived from the gazetteer's parties ("X Party": X, Xs; "-ic": "-", "-s")."""
+    derived from the hand-kept gazetteer's parties (kind `party`: "X Party": X, Xs; "-ic": "-",
+    "-s"). The open gazetteer's parties (`political_party`, from WordNet) are historical parties and
+    ideologies ("American Party", "Liberal Party", "Progressive Party") whose member words name
+    people, not a party ("Americans", "liberals"): those count by their full names only."""
     out: dict[str, str] = {}
     for org in known_orgs():
-        if org.kind not in {"party", "political_party"}:
+        if org.kind != "party":
             continue
         for name in org.names:
             if name.endswith(" Party"):
