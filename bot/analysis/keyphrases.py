@@ -14,6 +14,7 @@ matrices rather than per-token Python: `tokens` -> `candidates` / `word_scores` 
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ _PROPN_ID = POS_IDS["PROPN"]
 # Entity types that are never what a story is "about" (dates, amounts, counts).
 SKIP_ENTS = frozenset({"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"})
 NAMED_ENTS = frozenset({"PERSON", "ORG"})
+MARKUP = re.compile(r"[@<>|]|://|^www\.|\.(com|org|net)\b", re.I)
 MAX_WORDS = 3  # DUC-2001 gold phrases average 2.1 words; longer runs are usually two phrases
 WINDOW_SENTENCES = 2  # sCAKE's co-occurrence window
 # Longer candidates sum more word scores; dividing by len**LENGTH_DAMPING keeps two-word phrases
@@ -105,7 +107,9 @@ def _norm_form(lemma: str, lower: str, propn: bool) -> str:
 
 
 def _wordish(text: str) -> bool:
-    return len(text) > 1 and any(c.isalpha() for c in text)
+    """A word a phrase may contain: letters, and no handle, address or markup ("@mattbevin",
+    "example.com/page", "<#C1|news>") that an editor would never tag a story with."""
+    return len(text) > 1 and any(c.isalpha() for c in text) and not MARKUP.search(text)
 
 
 @dataclass(frozen=True)

@@ -99,9 +99,9 @@ def name_run_after(doc: Doc, i: int) -> tuple[int, int] | None:
         tok = doc[end]
         if _name_word(tok) and not tok.is_punct:
             end += 1
-        elif joined_hyphen(tok):  # "Pittsburgh Post-Gazette"
-            end += 2
-        elif tok.lower_ in NAME_CONNECTORS and end + 1 < len(doc) and doc[end + 1].text[:1].isupper():
+        elif joined_hyphen(tok) or (  # "Pittsburgh Post-Gazette"
+            tok.lower_ in NAME_CONNECTORS and end + 1 < len(doc) and doc[end + 1].text[:1].isupper()
+        ):
             end += 2
         else:
             break

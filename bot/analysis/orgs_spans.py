@@ -96,10 +96,8 @@ def _junk(doc: Doc, e: Ent, shouting: set[int]) -> bool:
     if e.strong:
         return False
     span = doc[e.start : e.end]
-    if any(
-        t.like_num or (t.text in {"-", "/", "+", "--", ":"} and not joined_hyphen(t)) or any(c.isdigit() for c in t.text)
-        for t in span
-    ):
+    marks = {"-", "/", "+", "--", ":"}
+    if any(t.like_num or (t.text in marks and not joined_hyphen(t)) or any(c.isdigit() for c in t.text) for t in span):
         return True  # table rows, datelines ("BRUSSELS 1996-12-06"), headline fragments
     if span.text in non_org_acronyms() or base_form(span.text) in non_org_acronyms():
         return True
