@@ -120,3 +120,30 @@ def test_ranked_by_salience(nlp: Language) -> None:
     found = orgs(nlp, text)
     assert found[0].name == "Securities and Exchange Commission"
     assert [o.score for o in found] == sorted((o.score for o in found), reverse=True)
+
+
+def test_a_datelines_wire_service_is_the_storys_source(nlp: Language) -> None:
+    """The newsroom conventions count an agency credited in the dateline; credit lines at the
+    end ("Reporting by ...") still name staff, not the story's organizations."""
+    text = (
+        "WASHINGTON (Reuters) - The Federal Reserve held interest rates steady on Wednesday.\n\n"
+        "Reporting by Ann Saphir for Bloomberg; Editing by Dan Grebler"
+    )
+    found = names(orgs(nlp, text))
+    assert "Reuters" in found and "Federal Reserve" in found
+    assert "Bloomberg" not in found
+
+
+def test_a_hyphen_inside_a_name_joins_it(nlp: Language) -> None:
+    text = "\"We lost that game,\" the coach said, via Brian Batko of the Pittsburgh Post-Gazette."
+    found = names(orgs(nlp, text))
+    assert "Pittsburgh Post-Gazette" in found and "Pittsburgh Post" not in found
+
+
+def test_people_of_a_nation_are_not_a_historical_party(nlp: Language) -> None:
+    """"Americans" is not the 19th-century American Party of the open gazetteer; "Republicans"
+    still names the Republican Party (a hand-kept major party)."""
+    text = "Most Americans back the plan, a poll found. Republicans in the Senate said they would block it."
+    found = orgs(nlp, text)
+    assert "American Party" not in names(found) and "Americans" not in names(found)
+    assert any("Republicans" in (o.name, *o.aliases) for o in found)

@@ -130,3 +130,15 @@ def test_topic_on_clearly_themed_paragraphs(nlp: Language) -> None:
 
 def test_no_topic_for_text_without_evidence(nlp: Language) -> None:
     assert nlp("The cat sat on the mat and looked at the window.")._.topics == []
+
+
+def test_themes_never_carry_handles_addresses_or_markup(nlp: Language) -> None:
+    text = (
+        "Governor @mattbevin conceded the governor race on Tuesday. The governor race drew record turnout, "
+        "and the governor race results are posted at results.example.com/ky and <https://vote.example.org|here>. "
+        "Turnout in the governor race rose in rural counties, where the governor race was close. "
+        "Election officials said @mattbevin and his rival both asked for a recanvass of the governor race."
+    )
+    labels = [t.label for t in nlp(text)._.themes]
+    assert any("governor race" in label.lower() for label in labels), labels
+    assert not [label for label in labels if any(m in label for m in ("@", "://", ".com", ".org", "|", "<"))]
