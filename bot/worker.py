@@ -223,7 +223,7 @@ class Worker:
                                   job.id, job.url, claimed.attempts)
                         await self._fail(claimed, reply, GAVE_UP)
                     else:
-                        await self._process(claimed, reply, client)
+                        await self._process(claimed, reply)
             except asyncio.CancelledError:
                 raise
             except NotInstalled as exc:  # the app left that workspace since the link was shared
@@ -236,8 +236,9 @@ class Worker:
                 self.completed += 1
             return "requeued" if reply.requeued else "done"
 
-    async def _process(self, job: Job, reply: _Reply, client: AsyncWebClient) -> None:
-        share, t0 = job.share, time.perf_counter()
+    async def _process(self, job: Job, reply: _Reply) -> None:
+        share, client, t0 = job.share, reply.client, time.perf_counter()
+        assert client is not None  # set by _run before it calls here
         await self._react(client, "reactions_add", share, WORKING)
         read = await self._read(job)
         prior = await self._prior(client, read.first_share, share)

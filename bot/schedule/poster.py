@@ -117,7 +117,8 @@ class DigestPoster:
                 )
                 for p in period
             ]
-            threads = {p.article.url: (p.thread_ts, p.message_ts) for p in period}
+            # a headline links to the bot's thread for the share (its parent message)
+            threads = {p.article.url: p.thread_ts or p.message_ts for p in period}
             title = f"News digest · {_human_date(day)}"
             built = self._build(items, title)
             if built is None:
@@ -125,9 +126,8 @@ class DigestPoster:
                 log.info("digest %s/%s %s %s: nothing shared, nothing posted", team, channel, day, slot_key)
                 return Outcome("empty", day, slot_key)
             if built.shown:  # link headlines to their threads: only the shown ones need a lookup
-                urls = {
-                    i.article.url: await self._permalink(client, channel, *threads[i.article.url]) for i in built.shown
-                }
+                # None where Slack won't say: the headline then links to the article, not a guessed URL
+                urls = {i.article.url: await permalink(client, channel, threads[i.article.url]) for i in built.shown}
                 items = [replace(i, thread_url=urls.get(i.article.url)) for i in items]
                 built = self._build(items, title)
                 assert built is not None
@@ -169,12 +169,6 @@ class DigestPoster:
             quiet_note=self.settings.digest_quiet_note,
             slash_command=self.settings.slash_command,
         )
-
-    @staticmethod
-    async def _permalink(client: AsyncWebClient, channel: str, thread_ts: str | None, message_ts: str) -> str | None:
-        """The bot's thread for the share (its parent message); None if Slack won't say, and the
-        headline then links to the article rather than to a guessed archive URL."""
-        return await permalink(client, channel, thread_ts or message_ts)
 
 
 def _human_date(day: str) -> str:

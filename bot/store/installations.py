@@ -8,13 +8,21 @@ from __future__ import annotations
 
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
-from sqlalchemy import desc, select, update
+from sqlalchemy import MetaData, desc, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.store.engine import write_tx
 from bot.store.jobs import UNFINISHED
 from bot.store.tables import jobs, utcnow
 
+# The two tables slack_sdk's store writes (migration 0009 creates them), for the queries below.
+_META = MetaData()
+BOTS = AsyncSQLAlchemyInstallationStore.build_bots_table(
+    _META, AsyncSQLAlchemyInstallationStore.default_bots_table_name
+)
+INSTALLATIONS = AsyncSQLAlchemyInstallationStore.build_installations_table(
+    _META, AsyncSQLAlchemyInstallationStore.default_installations_table_name
+)
 UNINSTALLED = "uninstalled"  # the error code of a job dropped because its workspace removed the app
 # An install started (state issued) must come back from Slack within this long.
 OAUTH_STATE_SECONDS = 600
@@ -31,11 +39,11 @@ class InstallationsMixin:
 
     async def bot_token(self, client_id: str, team: str) -> str | None:
         """The latest bot token installed for `team`, whatever org it belongs to; None if none."""
-        bots = self.installation_store(client_id).bots
+        c = BOTS.c
         stmt = (
-            select(bots.c.bot_token)
-            .where(bots.c.client_id == client_id, bots.c.team_id == team, bots.c.bot_token.is_not(None))
-            .order_by(desc(bots.c.installed_at))
+            select(c.bot_token)
+            .where(c.client_id == client_id, c.team_id == team, c.bot_token.is_not(None))
+            .order_by(desc(c.installed_at))
             .limit(1)
         )
         async with self._engine.connect() as conn:
@@ -48,8 +56,7 @@ class InstallationsMixin:
         reinstall picks the digests up again."""
         async with write_tx(self._engine) as conn:
             if client_id is not None:
-                store = self.installation_store(client_id)
-                for table in (store.bots, store.installations):
+                for table in (BOTS, INSTALLATIONS):
                     await conn.execute(table.delete().where(table.c.client_id == client_id, table.c.team_id == team))
             dropped = await conn.execute(
                 update(jobs)

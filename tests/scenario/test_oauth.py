@@ -84,6 +84,16 @@ def tokens_of(slack: FakeSlack, channel: str) -> set[str | None]:
     return {c.token for c in replies_in(slack, channel)}
 
 
+async def each_answered_with_its_own_token(slack: FakeSlack, bot: Newsbot, url: str, *workspaces: Workspace) -> None:
+    """Each workspace shares `url` in a new channel; each reply is posted with that workspace's token."""
+    channels = [new_channel() for _ in workspaces]
+    for ws, channel in zip(workspaces, channels, strict=True):
+        assert await bot.share(ws, channel, url) == 200
+    for ws, channel in zip(workspaces, channels, strict=True):
+        await wait_reply(slack, channel)
+        assert tokens_of(slack, channel) == {ws.token}
+
+
 async def test_two_workspaces_installed_through_oauth(
     slack: FakeSlack, web_server: ArticleServer, tmp_path: Path
 ) -> None:
@@ -112,12 +122,7 @@ async def test_two_workspaces_installed_through_oauth(
                 assert status == 200, page[:500]
                 assert ws.installed  # the fake exchanged the code (oauth.v2.access via SLACK_API_URL)
 
-            a1, b1 = new_channel(), new_channel()
-            assert await bot.share(alpha, a1, article) == 200
-            assert await bot.share(beta, b1, article) == 200
-            await wait_reply(slack, a1)
-            await wait_reply(slack, b1)
-            assert tokens_of(slack, a1) == {alpha.token} and tokens_of(slack, b1) == {beta.token}
+            await each_answered_with_its_own_token(slack, bot, article, alpha, beta)
             assert replies_in(slack, early) == [] and [team for team, *_ in jobs(db)] == ["T0ALPHA", "T0BETA"]
 
             # a restart on another port: the installations are in the database
@@ -126,12 +131,7 @@ async def test_two_workspaces_installed_through_oauth(
             proc = await start_newsbot("serve", env, tmp_path, "serve.log")
             bot = Newsbot(int(env["PORT"]), http)
             await bot.wait_ready()
-            a2, b2 = new_channel(), new_channel()
-            assert await bot.share(alpha, a2, article) == 200
-            assert await bot.share(beta, b2, article) == 200
-            await wait_reply(slack, a2)
-            await wait_reply(slack, b2)
-            assert tokens_of(slack, a2) == {alpha.token} and tokens_of(slack, b2) == {beta.token}
+            await each_answered_with_its_own_token(slack, bot, article, alpha, beta)
 
             # Beta shares a slow link, then removes the app while it is being read
             b3 = new_channel()
