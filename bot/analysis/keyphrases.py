@@ -1,4 +1,7 @@
-"""Key phrases ranked on a parsed spaCy `Doc` with an sCAKE-style graph ranking.
+"""Key phrases and themes ranked on a parsed spaCy `Doc`.
+
+Key phrases (the DUC-2001 task) use an sCAKE-style graph ranking; themes use word salience
+(`salience_scores`: repetition x rarity in English), which measured better on the newsroom set.
 
 sCAKE (Duari & Bhatnagar 2019) beat YAKE, TextRank and SGRank on DUC-2001 in textacy's
 comparison. It scores each content word by the product of four signals read off a word
@@ -26,6 +29,7 @@ from spacy.attrs import ENT_TYPE, IDX, IS_STOP, LEMMA, LENGTH, LIKE_NUM, LOWER, 
 from spacy.parts_of_speech import IDS as POS_IDS
 from spacy.tokens import Doc
 
+from bot.analysis.rarity import informativeness
 from bot.paths import LEXICONS
 
 STOP_PHRASES_FILE = LEXICONS / "stop_phrases.txt"
@@ -49,10 +53,11 @@ COUNT_EXPONENT = 0.0
 # sCAKE's position weight sums 1/(i+1) over a word's occurrences; a smaller exponent lets
 # words that recur through the body (not only in the lead) count.
 POSITION_EXPONENT = 1.0
-# Themes summarize the whole story, not its lead: a flatter position weight, and a single word
-# must recur this often to stand alone as a theme.
-THEME_POSITION_EXPONENT = 0.5
+# A single word must recur this often to stand alone as a theme.
 THEME_SINGLE_WORD_MIN_COUNT = 3
+# Salience grows with the square root of a word's count: the story's main subject leads, but one
+# name repeated twenty times does not crowd out its other subjects.
+SALIENCE_COUNT_EXPONENT = 0.5
 
 
 @dataclass
@@ -318,10 +323,21 @@ def word_scores(doc: Doc, position_exponent: float = POSITION_EXPONENT, tk: Toke
     return {tk.words[i]: values[i] for i in np.flatnonzero(adj.any(axis=1)).tolist()}
 
 
-def rank(doc: Doc, position_exponent: float = POSITION_EXPONENT) -> list[Candidate]:
-    """All candidates, best first (score, then earlier first occurrence)."""
+def salience_scores(tk: Tokens) -> dict[str, float]:
+    """Theme word score: count**SALIENCE_COUNT_EXPONENT x rarity in English (a tf-idf with
+    general English as the background). sCAKE's graph favours the words of the lead's cluster;
+    editors' themes also name a story's secondary subjects, which recur less but are rare words
+    ("poll", "medicaid", "extradition"). Newsroom set, themes covered: dev 0.573 -> 0.634, test
+    0.633 -> 0.711 (README, Quality)."""
+    counts = np.bincount(tk.node[tk.node >= 0], minlength=len(tk.words)).tolist()
+    return {w: counts[i] ** SALIENCE_COUNT_EXPONENT * informativeness(w) for i, w in enumerate(tk.words)}
+
+
+def rank(doc: Doc, themes: bool = False) -> list[Candidate]:
+    """All candidates, best first (score, then earlier first occurrence); word scores from sCAKE,
+    or with `themes` from `salience_scores`."""
     tk = tokens(doc)
-    scores = word_scores(doc, position_exponent, tk)
+    scores = salience_scores(tk) if themes else word_scores(doc, POSITION_EXPONENT, tk)
     cands = list(candidates(doc, tk).values())
     for c in cands:
         c.weights = tuple(scores.get(w, 0.0) for w in c.key)
@@ -419,7 +435,7 @@ def is_generic(cand: Candidate, stop: frozenset[str]) -> bool:
 def extract(doc: Doc, n: int, themes: bool = False) -> list[Candidate]:
     """The top `n` distinct key phrases of `doc`, generic words left out.
 
-    With `themes`, the ranking favours the whole story over its lead, names of people and
+    With `themes`, words are ranked by salience (see `salience_scores`), names of people and
     organizations are left out (the reply lists them apart), a single word needs to recur, and
     overlap with phrases already chosen is penalized harder.
     """
@@ -429,7 +445,7 @@ def extract(doc: Doc, n: int, themes: bool = False) -> list[Candidate]:
         return select(ranked, n, COVERED_WEIGHT["keyphrases"], contained=False)
     ranked = [
         c
-        for c in rank(doc, THEME_POSITION_EXPONENT)
+        for c in rank(doc, themes=True)
         if not is_generic(c, stop) and not c.named and (len(c.key) > 1 or c.count >= THEME_SINGLE_WORD_MIN_COUNT)
     ]
     return select(ranked, n, COVERED_WEIGHT["themes"])

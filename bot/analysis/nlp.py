@@ -8,7 +8,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 # Importing the modules registers their factories with spaCy.
-from bot.analysis import orgs, person_names, quotes, source_kinds, summary, themes
+from bot.analysis import orgs, person_names, quotes, rarity, source_kinds, summary, themes
 from bot.errors import ModelError
 from bot.models import Analysis
 
@@ -47,6 +47,7 @@ def load_nlp(model: str) -> Language:
         raise ModelError(f"spaCy pipeline {model!r} lacks required components: {sorted(missing)}")
     for name, before, after in OUR_COMPONENTS:
         nlp.add_pipe(name, before=before, after=after)
+    rarity.warm()
     return nlp
 
 

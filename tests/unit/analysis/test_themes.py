@@ -6,7 +6,7 @@ import pytest
 import spacy
 from spacy.language import Language
 
-from bot.analysis import keyphrases, themes, topics
+from bot.analysis import keyphrases, rarity, themes, topics
 from bot.config import Settings
 
 SHORTAGES = (
@@ -142,3 +142,36 @@ def test_themes_never_carry_handles_addresses_or_markup(nlp: Language) -> None:
     labels = [t.label for t in nlp(text)._.themes]
     assert any("governor race" in label.lower() for label in labels), labels
     assert not [label for label in labels if any(m in label for m in ("@", "://", ".com", ".org", "|", "<"))]
+
+
+def test_rarity_says_how_much_a_word_tells() -> None:
+    # wordfreq's English Zipf frequencies (checked by hand): the 7.73, people 6.25, poll 4.35,
+    # impeachment 3.59; the ceiling is 7, so "the" tells nothing.
+    assert rarity.informativeness("the") == 0.0
+    assert rarity.informativeness("people") < rarity.informativeness("poll") < rarity.informativeness("impeachment")
+    assert rarity.informativeness("impeachment") == pytest.approx(rarity.ZIPF_CEILING - 3.59, abs=0.01)
+
+
+def test_salience_grows_with_the_square_root_of_a_count(nlp: Language) -> None:
+    doc = nlp("The poll closed. A second poll opened. The poll was late. The last poll ended. A senator spoke.")
+    scores = keyphrases.salience_scores(keyphrases.tokens(doc))
+    assert scores["poll"] == pytest.approx(2 * rarity.informativeness("poll"))  # 4 mentions: sqrt 2
+    assert scores["senator"] == pytest.approx(rarity.informativeness("senator"))
+
+
+BUDGET_AND_LANDFILL = (
+    "The city council voted on Tuesday to raise the city budget for next year. "
+    "The council said the budget would pay for more city services and more city workers. "
+    "Council members argued about the budget for hours, and the city manager said the budget was fair. "
+    "The mayor said the city needed the budget to keep the city running next year. "
+    "Residents also asked the council about a landfill expansion planned for the north side. "
+    "Neighbours said the landfill expansion would bring odours and trucks to their streets."
+)
+
+
+def test_a_secondary_subject_named_in_rare_words_makes_a_short_list(nlp: Language) -> None:
+    # The lead's words ("city", "council", "budget") fill a graph ranking's top three; the story's
+    # second subject, mentioned twice in words rare in English, is what an editor would add.
+    labels = [t.label for t in themes.find_themes(nlp(BUDGET_AND_LANDFILL), n=3)]
+    assert "landfill expansion" in labels, labels
+    assert "city budget" in labels, labels
