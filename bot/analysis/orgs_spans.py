@@ -71,16 +71,21 @@ def _dateline(doc: Doc, e: Ent) -> bool:
 
 
 def _trim(doc: Doc, e: Ent) -> Ent | None:
-    """Drop a leading article or modifier and a trailing possessive, bracket or lower-case tail."""
+    """Drop a leading article or modifier and a trailing possessive, bracket or lower-case tail;
+    a name ends at a line break (NER runs a headline into the next line: "Pick Six Newsletter\n\n")."""
     s, end = e.start, e.end
+    while s < end and doc[s].is_space:
+        s += 1
     for k in range(s + 1, end):
-        if doc[k].text == "(":  # "National League for Democracy ( NLD": the acronym is its own mention
+        # "National League for Democracy ( NLD": the acronym is its own mention
+        if doc[k].text == "(" or (doc[k].is_space and "\n" in doc[k].text):
             end = k
             break
     while s < end and (doc[s].text in LEAD_TRIM or not _is_name_word(doc[s]) or doc[s].like_num):
         s += 1
     while end > s and (
-        doc[end - 1].text in {"'s", "’s", "'", "(", "-", "/", ",", "+"}
+        doc[end - 1].is_space
+        or doc[end - 1].text in {"'s", "’s", "'", "(", "-", "/", ",", "+"}
         or doc[end - 1].like_num
         or (doc[end - 1].is_lower and doc[end - 1].is_alpha)
     ):

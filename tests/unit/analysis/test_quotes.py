@@ -171,7 +171,13 @@ def test_scare_quote_in_the_narration_does_not_hide_its_subject(nlp: Language) -
         "Commander Eric Stubbs said the situation was “tense” and that his officers had to be ready.",
         "“We had a plan for every outcome.”",
     )
-    assert [q.speaker for q in qs] == ["Mary Olsen", "Eric Stubbs"]
+    # "tense" is what Stubbs said, a partial quote (the newsroom set's convention), and the
+    # floating quote after it is still his, not Mary Olsen's.
+    assert [(q.text, q.speaker) for q in qs] == [
+        ("We stayed calm the whole night,", "Mary Olsen"),
+        ("tense", "Eric Stubbs"),
+        ("We had a plan for every outcome.", "Eric Stubbs"),
+    ]
 
 
 def test_statement_is_attributed_to_its_author(nlp: Language) -> None:
@@ -367,3 +373,22 @@ def test_floating_quote_skips_groups_and_asides_in_the_narration(nlp: Language) 
 def test_short_quote_with_a_reporting_verb_is_kept_when_she_finds_nobody(nlp: Language) -> None:
     qs = quotes(nlp, "The band arrived late on Friday.", "“Hi there, friends,” she said.")
     assert [q.text for q in qs] == ["Hi there, friends,"]
+
+
+def test_a_few_lower_case_words_a_named_source_said_are_a_partial_quote(nlp: Language) -> None:
+    qs = quotes(
+        nlp,
+        "Mayor Ellen Park spoke to reporters at city hall on Monday.",
+        "Park said the stadium deal was “a costly mistake” and would be reviewed.",
+    )
+    assert [(q.text, q.speaker) for q in qs] == [("a costly mistake", "Ellen Park")]
+
+
+def test_capitalized_short_runs_and_unattributed_fragments_stay_out(nlp: Language) -> None:
+    qs = quotes(
+        nlp,
+        "Mayor Ellen Park spoke to reporters at city hall on Monday.",
+        "Park said the trio, known as the “Three Amigos” around city hall, would lead the talks.",
+        "The plan set up a “buffer zone” near the river.",
+    )
+    assert qs == []
