@@ -147,3 +147,15 @@ def test_people_of_a_nation_are_not_a_historical_party(nlp: Language) -> None:
     found = orgs(nlp, text)
     assert "American Party" not in names(found) and "Americans" not in names(found)
     assert any("Republicans" in (o.name, *o.aliases) for o in found)
+
+
+def test_a_name_ends_at_a_line_break(nlp: Language) -> None:
+    """NER runs a heading into the next paragraph's first words; the span repair cuts it there."""
+    from bot.analysis.orgs_spans import Ent, _trim
+
+    doc = nlp.make_doc("Sign up for the Acme Weekly Newsletter\n\nGlobex Industries said on Monday it would grow.")
+    heading_end = next(t.i for t in doc if t.is_space)
+    cut = _trim(doc, Ent(4, heading_end + 3, "ORG"))  # "Acme Weekly Newsletter \n\n Globex Industries"
+    assert cut is not None and doc[cut.start : cut.end].text == "Acme Weekly Newsletter"
+    trailing = _trim(doc, Ent(4, heading_end + 1, "ORG"))  # the line break itself at the end
+    assert trailing is not None and doc[trailing.start : trailing.end].text == "Acme Weekly Newsletter"
