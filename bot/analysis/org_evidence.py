@@ -276,6 +276,8 @@ def _score(
         or (len(toks) >= 2 and len(last) == 1 and last.isupper())  # "Group A"
     )
     ev["shouting"] = float(single and len(last) > 3 and last.isupper() and last.lower() in lower_forms)
+    plain_word = single and not ev["gazetteer"] and not last.isupper() and last not in org_suffixes()
+    ev["lower_case_too"] = float(plain_word and last.lower() in lower_forms)
     ev["in_quote_only"] = float(all(_in_quote(doc, s) for s, _ in c.mentions))
 
 

@@ -122,3 +122,15 @@ def test_gazetteer_marks_known_names_case_sensitively_longest_first() -> None:
         ("Acme Labs", "Acme"),
         ("WHO", "World Health Organization"),  # the last token of the text
     ]
+
+
+def test_a_lone_word_the_story_also_writes_in_lower_case_counts_against_it(nlp: Language) -> None:
+    text = (
+        "Priya Nandal, head of Research, said Quillon Partners expects the rally to fade. "
+        "Her research shows earnings are flat."
+    )
+    assert evidence_of(nlp, text, "Research")["lower_case_too"] == 1.0
+    votes = dict(decisions(nlp, text)["Research"].votes)  # type: ignore[attr-defined]
+    assert votes["lower_case_too"] == pytest.approx(-1.0)
+    # the firm's name is never written in lower case: no such evidence
+    assert evidence_of(nlp, text, "Quillon Partners")["lower_case_too"] == 0.0
