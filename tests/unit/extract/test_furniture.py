@@ -19,6 +19,8 @@ from bot.extract.patterns import BOILERPLATE_LINE
         "Share | Tweet | Email",
         "We'd like to hear what you think about this or any of our articles.",
         "Related: Ten things to know about the budget",
+        "Harbour bridge closed for a week after storm damage [PICTURES]",
+        "Council votes to scrap parking fees amid budget row [VIDEO]|",
     ],
 )
 def test_furniture_is_recognized(line: str) -> None:
@@ -32,6 +34,8 @@ def test_furniture_is_recognized(line: str) -> None:
         "The company said it would share more details with regulators next week.",
         "Subscribers to the service complained that prices rose twice in a year.",
         "The senator's copyright bill would extend protections to software.",
+        "The judge said the letter was written by someone else [sic].",
+        "“We will not back down [from the fight],” the mayor said.",
     ],
 )
 def test_story_text_is_kept(line: str) -> None:
