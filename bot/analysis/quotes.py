@@ -48,25 +48,27 @@ def is_title_of_work(text: str) -> bool:
 
 
 def keep(text: str, speaker: Speaker, lone_noun: bool = False) -> bool:
-    """Scare quotes and titles of works are not quotations; attributed speech is (`speaker` as
-    the reporting verb gave it, before any inheritance: "“Hi, friends,” she said" is speech even
-    when "she" finds nobody).
+    """Whether a quoted span is speech (`speaker` as the reporting verb gave it, before any
+    inheritance: "“Hi, friends,” she said" is speech even when "she" finds nobody).
 
+    Title-cased runs of two or more words are names, not speech, whoever says them and whatever
+    mark closes them (titles, nicknames, slogans: "“Dancing with the Stars.”", "“Three Amigos,”").
     A few words count when they close like speech ("“Amazing,” Davis said") or when they are a
     lower-case fragment in a sentence whose reporting verb names a source: a partial quote of
-    what someone said ("the mayor said the plan was “a costly mistake”"; the newsroom
-    set's convention). Capitalized short runs stay out (nicknames, slogans, titles: "Three
-    Amigos", "Red for Ed"), and so do a lone noun (`lone_noun`: "critics called it a
-    “giveaway”", a term; the set excludes terms) and fragments only a governing noun attributes
-    (terms, not speech, more often than not on the set's dev half)."""
+    what someone said ("the mayor said the plan was “a costly mistake”"; the newsroom set's
+    convention). A lone noun stays out (`lone_noun`: "critics called it a “giveaway”", a term;
+    the set excludes terms), and so do fragments only a governing noun attributes (terms, not
+    speech, more often than not on the set's dev half)."""
     attributed = speaker.via in ("after", "before", "according")
     words = _words(text)
+    stripped = text.strip()
+    if len(words) >= 2 and is_title_of_work(stripped.rstrip(".,!?;:")):
+        return False
     if len(words) <= SCARE_MAX_WORDS:
-        stripped = text.strip()
         closes_like_speech = attributed and bool(re.search(r"[.,!?]$", stripped))
         partial = attributed and speaker.kind != "none" and stripped[:1].islower() and not lone_noun
         return closes_like_speech or partial
-    return not (is_title_of_work(text) and not attributed)
+    return True
 
 
 def score(text: str, speaker: Speaker, position: float) -> float:

@@ -392,3 +392,14 @@ def test_capitalized_short_runs_and_unattributed_fragments_stay_out(nlp: Languag
         "The plan set up a “buffer zone” near the river.",
     )
     assert qs == []
+
+
+def test_a_title_cased_name_is_no_quote_even_with_a_closing_comma(nlp: Language) -> None:
+    # American style puts the comma inside the marks; the title case still says "a name".
+    qs = quotes(
+        nlp,
+        "Mayor Ellen Park called the three councillors the “Three Amigos,” and she laughed.",
+        "Park said she watched “Dancing with the Stars.”",
+        "“Amazing,” Park said.",
+    )
+    assert [q.text for q in qs] == ["Amazing,"]
