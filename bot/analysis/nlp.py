@@ -30,6 +30,7 @@ def load_nlp(model: str) -> Language:
     """Load `model` (a package name or path) and add our components; ModelError if unusable."""
     import spacy
 
+    rarity.warm()  # first: its transient read (~50 MB of strings) is freed before the model loads
     try:
         nlp = spacy.load(model, exclude=list(UNUSED_COMPONENTS))
     except OSError as exc:
@@ -47,7 +48,6 @@ def load_nlp(model: str) -> Language:
         raise ModelError(f"spaCy pipeline {model!r} lacks required components: {sorted(missing)}")
     for name, before, after in OUR_COMPONENTS:
         nlp.add_pipe(name, before=before, after=after)
-    rarity.warm()
     return nlp
 
 

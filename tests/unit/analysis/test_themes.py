@@ -145,18 +145,26 @@ def test_themes_never_carry_handles_addresses_or_markup(nlp: Language) -> None:
 
 
 def test_rarity_says_how_much_a_word_tells() -> None:
-    # wordfreq's English Zipf frequencies (checked by hand): the 7.73, people 6.25, poll 4.35,
-    # impeachment 3.59; the ceiling is 7, so "the" tells nothing.
-    assert rarity.informativeness("the") == 0.0
-    assert rarity.informativeness("people") < rarity.informativeness("poll") < rarity.informativeness("impeachment")
-    assert rarity.informativeness("impeachment") == pytest.approx(rarity.ZIPF_CEILING - 3.59, abs=0.01)
+    # wordfreq's English Zipf frequencies (checked by hand with wordfreq.zipf_frequency): the 7.73,
+    # people 6.25, poll 4.35, impeachment 3.59; the ceiling is 7, so "the" tells nothing.
+    the, people, poll, impeachment = rarity.informativeness(["the", "people", "poll", "impeachment"]).tolist()
+    assert the == 0.0
+    assert people < poll < impeachment
+    assert impeachment == pytest.approx(rarity.ZIPF_CEILING - 3.59, abs=0.01)
+
+
+def test_rarity_of_words_the_list_holds_only_in_parts() -> None:
+    # wordfreq.zipf_frequency gives "water-vapor" 3.56 (water 5.52, vapor 3.56: 1/f adds up) and
+    # "u.s." 5.31 (listed as "u.s"); an unknown word is 0.
+    assert rarity.zipf(["water-vapor", "u.s.", "zzqxv"]).tolist() == pytest.approx([3.56, 5.31, 0.0], abs=0.01)
 
 
 def test_salience_grows_with_the_square_root_of_a_count(nlp: Language) -> None:
     doc = nlp("The poll closed. A second poll opened. The poll was late. The last poll ended. A senator spoke.")
     scores = keyphrases.salience_scores(keyphrases.tokens(doc))
-    assert scores["poll"] == pytest.approx(2 * rarity.informativeness("poll"))  # 4 mentions: sqrt 2
-    assert scores["senator"] == pytest.approx(rarity.informativeness("senator"))
+    poll, senator = rarity.informativeness(["poll", "senator"]).tolist()
+    assert scores["poll"] == pytest.approx(2 * poll)  # 4 mentions: sqrt 4 = 2
+    assert scores["senator"] == pytest.approx(senator)
 
 
 BUDGET_AND_LANDFILL = (
