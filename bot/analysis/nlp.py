@@ -30,7 +30,7 @@ def load_nlp(model: str) -> Language:
     """Load `model` (a package name or path) and add our components; ModelError if unusable."""
     import spacy
 
-    rarity.warm()  # first: its transient read (~50 MB of strings) is freed before the model loads
+    rarity.warm()  # before the model: the read's short-lived strings do not add to the model's peak
     try:
         nlp = spacy.load(model, exclude=list(UNUSED_COMPONENTS))
     except OSError as exc:

@@ -72,7 +72,7 @@ def _dateline(doc: Doc, e: Ent) -> bool:
 
 def _trim(doc: Doc, e: Ent) -> Ent | None:
     """Drop a leading article or modifier and a trailing possessive, bracket or lower-case tail;
-    a name ends at a line break (NER runs a headline into the next line: "Pick Six Newsletter\n\n")."""
+    a name ends at a line break (NER runs a heading into the next paragraph's first words)."""
     s, end = e.start, e.end
     while s < end and doc[s].is_space:
         s += 1
