@@ -25,7 +25,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from spacy.attrs import ENT_TYPE, IDX, IS_STOP, LEMMA, LENGTH, LIKE_NUM, LOWER, ORTH, POS, SENT_START, SPACY
+from spacy.attrs import ENT_IOB, ENT_TYPE, IDX, IS_STOP, LEMMA, LENGTH, LIKE_NUM, LOWER, ORTH, POS, SENT_START, SPACY
 from spacy.parts_of_speech import IDS as POS_IDS
 from spacy.tokens import Doc
 
@@ -132,11 +132,12 @@ class Tokens:
     head_ok: np.ndarray  # a noun: a phrase may end here
     propn: np.ndarray
     named: np.ndarray
+    inside: np.ndarray  # continues a named entity ("Kong" in "Hong Kong")
     start: np.ndarray  # character offsets, for surface forms
     end: np.ndarray
 
 
-_ATTRS = [POS, IS_STOP, LIKE_NUM, ENT_TYPE, SENT_START, LEMMA, LOWER, ORTH, SPACY, IDX, LENGTH]
+_ATTRS = [POS, IS_STOP, LIKE_NUM, ENT_TYPE, SENT_START, LEMMA, LOWER, ORTH, SPACY, IDX, LENGTH, ENT_IOB]
 
 
 def tokens(doc: Doc) -> Tokens:
@@ -144,7 +145,7 @@ def tokens(doc: Doc) -> Tokens:
     strings = doc.vocab.strings
     hashes = doc.to_array(_ATTRS).reshape(len(doc), len(_ATTRS))  # uint64: string hashes stay exact
     small = hashes.astype(np.int64)  # POS ids, flags, offsets (SENT_START -1 stays -1)
-    pos, stop, num, _, sstart, _, _, _, space, idx, length = small.T
+    pos, stop, num, _, sstart, _, _, _, space, idx, length, iob = small.T
     ent, lemma, lower, orth = hashes[:, 3], hashes[:, 5], hashes[:, 6], hashes[:, 7]
     skip = np.array([strings[e] for e in SKIP_ENTS], np.uint64)
     maybe = np.isin(pos, _CONTENT_POS_IDS) & (stop == 0) & (num == 0) & ~np.isin(ent, skip)
@@ -179,6 +180,7 @@ def tokens(doc: Doc) -> Tokens:
         head_ok=np.isin(pos, _HEAD_POS_IDS),
         propn=pos == _PROPN_ID,
         named=np.isin(ent, named_ids),
+        inside=iob == 1,  # ENT_IOB 1: inside an entity, not its first token
         start=idx,
         end=idx + length,
     )
@@ -204,8 +206,10 @@ def _runs(tk: Tokens) -> Iterable[list[int]]:
         yield run
 
 
-def _trim(run: list[int], joiner: list[bool], head_ok: list[bool]) -> list[int]:
-    """End on a noun; keep at most MAX_WORDS words (the head-side ones)."""
+def _trim(run: list[int], joiner: list[bool], head_ok: list[bool], inside: list[bool]) -> list[int]:
+    """End on a noun; keep at most MAX_WORDS words (the head-side ones), never starting inside a
+    name ("National Security Council Ukraine expert" -> "Ukraine expert", not "Council Ukraine
+    expert")."""
     while run and (not head_ok[run[-1]] or joiner[run[-1]]):
         run = run[:-1]
     while run and joiner[run[0]]:
@@ -213,6 +217,8 @@ def _trim(run: list[int], joiner: list[bool], head_ok: list[bool]) -> list[int]:
     words = [i for i in run if not joiner[i]]
     if len(words) > MAX_WORDS:
         run = run[run.index(words[-MAX_WORDS]) :]
+        while run and (inside[run[0]] or joiner[run[0]]):
+            run = run[1:]
     return run
 
 
@@ -222,10 +228,12 @@ def candidates(doc: Doc, tk: Tokens | None = None) -> dict[tuple[str, ...], Cand
     out: dict[tuple[str, ...], Candidate] = {}
     text = doc.text
     # plain lists: indexing numpy arrays one element at a time is slower than the work itself
-    joiner, head_ok, propn, named = (a.tolist() for a in (tk.joiner, tk.head_ok, tk.propn, tk.named))
+    joiner, head_ok, propn, named, inside = (
+        a.tolist() for a in (tk.joiner, tk.head_ok, tk.propn, tk.named, tk.inside)
+    )
     node, start, end = tk.node.tolist(), tk.start.tolist(), tk.end.tolist()
     for raw in _runs(tk):
-        run = _trim(raw, joiner, head_ok)
+        run = _trim(raw, joiner, head_ok, inside)
         words = [i for i in run if not joiner[i]]
         if not words:
             continue

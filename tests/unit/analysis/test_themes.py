@@ -183,3 +183,14 @@ def test_a_secondary_subject_named_in_rare_words_makes_a_short_list(nlp: Languag
     labels = [t.label for t in themes.find_themes(nlp(BUDGET_AND_LANDFILL), n=3)]
     assert "landfill expansion" in labels, labels
     assert "city budget" in labels, labels
+
+
+def test_a_phrase_cut_to_three_words_never_starts_inside_a_name(nlp: Language) -> None:
+    doc = nlp(
+        "The former National Security Council Ukraine expert testified on Tuesday about the call. "
+        "Police said the Hong Kong protest leaders met on Monday."
+    )
+    assert {"National Security Council", "Hong Kong"} <= {e.text for e in doc.ents}  # the premise
+    labels = [c.label.lower() for c in keyphrases.candidates(doc).values()]
+    assert "ukraine expert" in labels and "protest leaders" in labels, labels
+    assert not [label for label in labels if label.startswith(("council", "security", "kong"))], labels
