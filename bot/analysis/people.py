@@ -36,6 +36,7 @@ MIN_SURNAME = 3  # shorter "surnames" (Li, Ho) are too often other words or othe
 PRONOUN_REACH = 12  # tokens after a name within which "Name said she" tells the gender
 SUBJECT_REACH = 120  # tokens back within which a subject mention beats a later non-subject one
 MAX_ROLE_WORDS = 3  # capitalized words before a name searched for its role ("Toronto Deputy Mayor")
+FUNCTION_POS = frozenset({"ADP", "PART", "DET", "PRON", "CCONJ", "SCONJ", "AUX"})
 MAX_TITLE_TOKENS = 25  # an appositive longer than this is a clause, not a job title
 _NAME_CHARS = re.compile(r"^[A-Z][\w'’.-]*$")
 
@@ -460,6 +461,8 @@ def _is_title(span: Span) -> bool:
         return False  # ages ("Smith, 45,"), places ("Smith, Toronto,"), second names
     if first.lower_ in ("who", "whose", "which", "that", "where", "when", "whom"):
         return False  # "Espinos, who like Montalban was born …": a clause, not a title
+    if all(t.pos_ in FUNCTION_POS or t.is_punct for t in span):
+        return False  # "asked Rudy Giuliani, to investigate": "to" is no job
     return any(t.pos_ == "NOUN" or t.is_lower for t in span) and not any(t.pos_ == "VERB" for t in span)
 
 

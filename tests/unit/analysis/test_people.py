@@ -109,3 +109,13 @@ def test_name_before_said_counts_as_subject_despite_the_parse() -> None:
     ents = ["B-PERSON", "I-PERSON", "O", "B-PERSON", "I-PERSON", "O", "B-PERSON"] + ["O"] * 6
     doc = Doc(Language().vocab, words=words, pos=pos, deps=deps, heads=heads, lemmas=lemmas, ents=ents)
     assert People(doc, set()).pronoun_antecedent(10, "he") == "Tom Hale"
+
+
+def test_words_after_a_comma_with_no_job_in_them_are_no_title(nlp: Language) -> None:
+    doc = nlp(
+        "The president pressed his lawyer, Rudy Giuliani, to investigate the company.\n\n"
+        "Helen Walsh, chief executive of Harbor Foods, said nothing."
+    )
+    people = {p.name: p for p in doc._.people}
+    assert "Rudy Giuliani" in people and people["Rudy Giuliani"].title is None
+    assert people["Helen Walsh"].title == "chief executive of Harbor Foods"
