@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from bot.analysis.lexicons import word_list
 from bot.paths import LEXICONS
 
 # Curated entries first (hand-kept, general knowledge), then the open gazetteer built by
@@ -25,13 +26,6 @@ class KnownOrg:
     @property
     def names(self) -> tuple[str, ...]:
         return (self.name, *self.aliases)
-
-
-@cache
-def word_list(filename: str) -> frozenset[str]:
-    """A one-entry-per-line lexicon; `#` starts a comment."""
-    lines = (LEXICONS / filename).read_text(encoding="utf8").splitlines()
-    return frozenset(s for line in lines if (s := line.split("#", 1)[0].strip()))
 
 
 @cache

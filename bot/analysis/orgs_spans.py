@@ -12,22 +12,15 @@ from dataclasses import dataclass
 from spacy.tokens import Doc, Span, Token
 
 from bot.analysis.acronyms import Definition, base_form, find_definitions, is_acronym
+from bot.analysis.lexicons import word_table
 from bot.analysis.orgs_lexicons import LEGAL_FORMS, non_org_acronyms, non_org_heads, org_suffixes
 
 ORG = "ORG"
 PERSON = "PERSON"
 # Labels NER confuses with ORG on organization names ("Newmont" as LOC, "Barrick" as PERSON).
 CONFUSABLE = frozenset({"PERSON", "GPE", "LOC", "NORP", "PRODUCT", "FAC", "WORK_OF_ART"})
-HONORIFICS = frozenset(
-    "Mr Mr. Mrs Mrs. Ms Ms. Dr Dr. President Premier Chancellor Minister Senator Sen. Rep. Governor "
-    "Gov. General Gen. Colonel Col. Judge Justice King Queen Prince Pope Sheikh Sir Lord Lady".split()
-)
-# Job titles: "CEO of X", "officer at X", "spokesman for X" make X an employer, not a person.
-TITLES = frozenset(
-    "ceo cfo coo cto chairman chairwoman chair president director officer founder co-founder head "
-    "executive spokesman spokeswoman spokesperson analyst economist professor manager partner "
-    "secretary chief researcher scientist editor correspondent strategist trader".split()
-)
+HONORIFICS = word_table("name_titles.toml", "honorifics")  # "President Havel": a person
+TITLES = word_table("name_titles.toml", "jobs")  # "CEO of X": X is an employer
 LEAD_TRIM = frozenset({"the", "The", "THE", "a", "an"})
 SHOUTING_SHARE = 0.6  # a sentence with >= 60% all-caps words is a headline or boilerplate
 PROPAGATE_MAX_TOKENS = 6

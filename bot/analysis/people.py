@@ -16,12 +16,10 @@ from pathlib import Path
 
 from spacy.tokens import Doc, Span, Token
 
+from bot.analysis.lexicons import word_table
 from bot.paths import LEXICONS
 
-HONORIFICS = frozenset(
-    "mr mr. mrs mrs. ms ms. miss dr dr. prof prof. sir dame rev rev. sen sen. rep rep. gov gov. "
-    "gen gen. lt col sgt capt insp const cpl justice judge".split()
-)
+HONORIFICS = word_table("name_titles.toml", "person_honorifics")  # dropped from names
 PERSON_PRONOUNS = frozenset({"he", "she", "him", "her"})
 PRONOUN_GENDER = {"he": "m", "him": "m", "she": "f", "her": "f"}
 FIRST_FORMS = frozenset({"he", "she"})  # pronouns that mark an earlier co-referring mention

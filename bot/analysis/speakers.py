@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span, Token
 
+from bot.analysis.lexicons import word_table
 from bot.analysis.people import (
     PERSON_PRONOUNS,
     SUBJECT_REACH,
@@ -23,22 +24,9 @@ from bot.analysis.people import (
     speech_verbs,
 )
 
-ORG_NOUNS = frozenset(
-    "company firm agency department ministry organization organisation group association "
-    "government council board office bank university hospital union party police commission "
-    "corporation business institute center centre foundation charity authority service "
-    "campaign spokesperson spokesman spokeswoman statement".split()
-)
-# Nouns any organization can be called ("the company said"): the one named last is meant.
-# Other ORG_NOUNS ("the commission") name a kind of body, so only an organization of that kind
-# fits, else the description is the best speaker we have.
-GENERIC_ORG_NOUNS = frozenset(
-    "company firm organization organisation group business corporation agency "
-    "spokesperson spokesman spokeswoman".split()
-)
-MESSAGE_NOUNS = frozenset(
-    "statement email e-mail letter release post tweet message memo note paper report document claim".split()
-)
+ORG_NOUNS = word_table("speaker_nouns.toml", "org")  # "the commission said"
+GENERIC_ORG_NOUNS = word_table("speaker_nouns.toml", "generic_org")  # "the company said"
+MESSAGE_NOUNS = word_table("speaker_nouns.toml", "message")  # "her statement"
 # Endings of nouns for people ("defenceman", "professor", "proprietor", "Republican").
 PERSON_SUFFIXES = ("man", "woman", "er", "or", "ist", "ian", "eer")
 NEAR_AFTER = 4  # tokens between a closing mark and "he said" for the attribution to be adjacent
