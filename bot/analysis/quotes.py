@@ -64,11 +64,13 @@ def keep(text: str, speaker: Speaker, lone_noun: bool = False) -> bool:
     stripped = text.strip()
     if len(words) >= 2 and is_title_of_work(stripped.rstrip(".,!?;:")):
         return False
-    if len(words) <= SCARE_MAX_WORDS:
-        closes_like_speech = attributed and bool(re.search(r"[.,!?]$", stripped))
-        partial = attributed and speaker.kind != "none" and stripped[:1].islower() and not lone_noun
-        return closes_like_speech or partial
-    return True
+    if len(words) > SCARE_MAX_WORDS:
+        return True
+    if not attributed:
+        return False
+    closes_like_speech = bool(re.search(r"[.,!?]$", stripped))
+    partial = speaker.kind != "none" and stripped[:1].islower() and not lone_noun
+    return closes_like_speech or partial
 
 
 def score(text: str, speaker: Speaker, position: float) -> float:
