@@ -134,9 +134,16 @@ async def test_two_webs_and_two_workers_answer_every_link_once_when_a_worker_is_
             await _until(lambda: sum(_answered(slack, channels)) >= 6, 60, "no link answered")
             holding = "SELECT channel FROM jobs WHERE status = 'running' AND claimed_by LIKE $1"
             mine = f"%:pid{victim.pid}"
+            # kill just after the victim claims a job it was not holding at the last look: that job
+            # has most of PAGE_DELAY still to wait, so it cannot finish between the look and the kill
             deadline = time.monotonic() + 30
-            while not await _rows(postgres_url, holding, mine):
-                assert time.monotonic() < deadline, "the victim never held a job"
+            seen = {r["channel"] for r in await _rows(postgres_url, holding, mine)}
+            while True:
+                now_held = {r["channel"] for r in await _rows(postgres_url, holding, mine)}
+                if now_held - seen:
+                    break
+                assert time.monotonic() < deadline, "the victim never claimed a new job"
+                seen = now_held
                 await asyncio.sleep(0.02)
             orphans = children(victim.pid)
             victim.send_signal(signal.SIGKILL)
