@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Iterable
 from functools import cache
+
+import numpy as np
 
 from bot.paths import LEXICONS
 
@@ -13,6 +16,29 @@ def word_list(filename: str) -> frozenset[str]:
     """A one-entry-per-line lexicon, case kept; `#` starts a comment."""
     lines = (LEXICONS / filename).read_text(encoding="utf8").splitlines()
     return frozenset(s for line in lines if (s := line.split("#", 1)[0].strip()))
+
+
+class HashedWords:
+    """A large word list held as sorted hashes: 8 bytes an entry where a set of str takes ~80,
+    in every analysis process. Membership only (a false hit needs a 64-bit hash collision)."""
+
+    def __init__(self, words: Iterable[str]) -> None:
+        self._keys = np.sort(np.fromiter((hash(w) for w in words), np.int64))
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __contains__(self, word: object) -> bool:
+        h = hash(word)
+        at = int(np.searchsorted(self._keys, h))
+        return at < len(self._keys) and int(self._keys[at]) == h
+
+
+@cache
+def hashed_word_list(filename: str) -> HashedWords:
+    """`word_list` for lists too long to keep as strings (tens of thousands of entries)."""
+    with (LEXICONS / filename).open(encoding="utf8") as fh:
+        return HashedWords(s for line in fh if (s := line.split("#", 1)[0].strip()))
 
 
 @cache

@@ -16,6 +16,7 @@ from functools import cache
 
 from spacy.tokens import Doc, Token
 
+from bot.analysis.lexicons import HashedWords, hashed_word_list
 from bot.analysis.orgs_lexicons import LEGAL_FORMS, known_orgs, non_org_acronyms, org_suffixes, word_list
 from bot.analysis.orgs_spans import HONORIFICS, TITLES, Ent, joined_hyphen
 from bot.analysis.people import first_name_genders, role_nouns, speech_verbs
@@ -79,6 +80,18 @@ def _generic_words() -> frozenset[str]:
 
 def org_nouns() -> frozenset[str]:
     return word_list("org_nouns.txt")
+
+
+def wordnet_non_org() -> HashedWords:
+    """Nouns WordNet knows only as something other than an organization ("Hubble", "dragonfly")."""
+    return hashed_word_list("wordnet_non_org_nouns.txt")
+
+
+def _wordnet_says_not_org(name: str) -> bool:
+    """A one-word name counts by its lower-case noun too ("Dragonfly"); the list's builder keeps
+    a lower-case noun out when WordNet files the capitalised word as a group ("Energy")."""
+    nouns = wordnet_non_org()
+    return name in nouns or (" " not in name and name.lower() in nouns)
 
 
 @cache
@@ -279,6 +292,7 @@ def _score(
     plain_word = single and not ev["gazetteer"] and not last.isupper() and last not in org_suffixes()
     ev["lower_case_too"] = float(plain_word and last.lower() in lower_forms)
     ev["in_quote_only"] = float(all(_in_quote(doc, s) for s, _ in c.mentions))
+    ev["wordnet_non_org"] = float(_wordnet_says_not_org(c.name))
 
 
 @cache

@@ -134,3 +134,32 @@ def test_a_lone_word_the_story_also_writes_in_lower_case_counts_against_it(nlp: 
     assert votes["lower_case_too"] == pytest.approx(-1.0)
     # the firm's name is never written in lower case: no such evidence
     assert evidence_of(nlp, text, "Quillon Partners")["lower_case_too"] == 0.0
+
+
+def test_a_name_wordnet_knows_only_as_something_else_counts_against_it(nlp: Language) -> None:
+    text = "Quillon Partners said Mercury was brighter than usual on Tuesday."
+    assert evidence_of(nlp, text, "Mercury")["wordnet_non_org"] == 1.0  # a planet, a god: no group sense
+    assert evidence_of(nlp, text, "Quillon Partners")["wordnet_non_org"] == 0.0  # not in WordNet
+    mercury = decisions(nlp, text)["Mercury"]
+    assert dict(mercury.votes)["wordnet_non_org"] == pytest.approx(-1.0)  # type: ignore[attr-defined]
+    assert not mercury.kept  # type: ignore[attr-defined]
+
+
+def test_the_wordnet_list_keeps_organizations_out_and_reads_one_word_names_in_lower_case() -> None:
+    from bot.analysis.org_evidence import wordnet_non_org
+
+    nouns = wordnet_non_org()
+    assert "Hubble" in nouns and "dragonfly" in nouns  # an astronomer; an insect
+    assert "Congress" not in nouns  # WordNet files it under noun.group
+    assert "energy" not in nouns  # lower-case "energy" is no group, but "Energy" (the department) is
+    assert len(nouns) > 50_000
+
+
+def test_hashed_words_answer_membership_exactly() -> None:
+    from bot.analysis.lexicons import HashedWords
+
+    words = HashedWords(["Hubble", "dragonfly", "Big Bang"])
+    assert len(words) == 3
+    assert "Hubble" in words and "Big Bang" in words
+    assert "hubble" not in words and "Dragonfly" not in words and "Big" not in words
+    assert "anything" not in HashedWords([])
