@@ -21,18 +21,15 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
+from functools import cache, lru_cache
 
 import numpy as np
 from spacy.attrs import ENT_IOB, ENT_TYPE, IDX, IS_STOP, LEMMA, LENGTH, LIKE_NUM, LOWER, ORTH, POS, SENT_START, SPACY
 from spacy.parts_of_speech import IDS as POS_IDS
 from spacy.tokens import Doc
 
+from bot.analysis.lexicons import word_list
 from bot.analysis.rarity import informativeness
-from bot.paths import LEXICONS
-
-STOP_PHRASES_FILE = LEXICONS / "stop_phrases.txt"
 
 CONTENT_POS = frozenset({"NOUN", "PROPN", "ADJ"})
 HEAD_POS = frozenset({"NOUN", "PROPN"})  # a phrase must end on a noun to read as a theme
@@ -92,11 +89,10 @@ def _lower_common(form: str) -> str:
     return " ".join(out)
 
 
-@lru_cache(maxsize=4)
-def load_stop_phrases(path: Path = STOP_PHRASES_FILE) -> frozenset[str]:
+@cache
+def load_stop_phrases() -> frozenset[str]:
     """Generic words/phrases (lemmas, lowercase) that never make a theme alone."""
-    lines = path.read_text(encoding="utf8").splitlines()
-    return frozenset(s.strip().lower() for s in lines if s.strip() and not s.startswith("#"))
+    return frozenset(s.lower() for s in word_list("stop_phrases.txt"))
 
 
 def _norm_form(lemma: str, lower: str, propn: bool) -> str:

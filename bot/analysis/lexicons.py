@@ -18,6 +18,14 @@ def word_list(filename: str) -> frozenset[str]:
     return frozenset(s for line in lines if (s := line.split("#", 1)[0].strip()))
 
 
+@cache
+def words(filename: str, lower: bool = False) -> frozenset[str]:
+    """A lexicon of whitespace-separated words, several to a line; `#` starts a comment."""
+    lines = (LEXICONS / filename).read_text(encoding="utf8").splitlines()
+    found = (w for line in lines for w in line.split("#", 1)[0].split())
+    return frozenset(w.lower() for w in found) if lower else frozenset(found)
+
+
 class HashedWords:
     """A large word list held as sorted hashes: 8 bytes an entry where a set of str takes ~80,
     in every analysis process. Membership only (a false hit needs a 64-bit hash collision)."""

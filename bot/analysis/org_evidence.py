@@ -9,18 +9,16 @@ ICICI Securities"). Each gets a dict of evidence values (0-1) named as in config
 
 from __future__ import annotations
 
-import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
 
 from spacy.tokens import Doc, Token
 
-from bot.analysis.lexicons import HashedWords, hashed_word_list
+from bot.analysis.lexicons import HashedWords, hashed_word_list, word_table
 from bot.analysis.orgs_lexicons import LEGAL_FORMS, known_orgs, non_org_acronyms, org_suffixes, word_list
 from bot.analysis.orgs_spans import HONORIFICS, TITLES, Ent, joined_hyphen
 from bot.analysis.people import first_name_genders, role_nouns, speech_verbs
-from bot.paths import LEXICONS
 
 NAME_LABELS = frozenset({"ORG", "PERSON", "GPE", "LOC", "NORP", "FAC", "PRODUCT", "WORK_OF_ART", "EVENT"})
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
@@ -56,26 +54,19 @@ class Candidate:
         return Counter(self.mention_labels)
 
 
-@cache
-def _name_heads() -> dict[str, list[str]]:
-    """config/lexicons/non_org_name_heads.toml: head words by kind, plus two lower-case lists."""
-    return tomllib.loads((LEXICONS / "non_org_name_heads.toml").read_text("utf8"))
-
-
-@cache
 def _non_org_head_words() -> frozenset[str]:
-    return frozenset(w for kind in HEAD_KINDS for w in _name_heads()[kind])
+    """config/lexicons/non_org_name_heads.toml: head words of every non-organization kind."""
+    return frozenset().union(*(word_table("non_org_name_heads.toml", kind) for kind in HEAD_KINDS))
 
 
-@cache
 def _place_nouns() -> frozenset[str]:
-    return frozenset(_name_heads()["place_nouns_after"])
+    return word_table("non_org_name_heads.toml", "place_nouns_after")
 
 
 @cache
 def _generic_words() -> frozenset[str]:
     """A lone word that is a generic reference: the lexicon's list plus every organization noun."""
-    return frozenset(_name_heads()["generic_alone"]) | org_nouns()
+    return word_table("non_org_name_heads.toml", "generic_alone") | org_nouns()
 
 
 def org_nouns() -> frozenset[str]:

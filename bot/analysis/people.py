@@ -11,24 +11,18 @@ import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
+from functools import cache
 
 from spacy.tokens import Doc, Span, Token
 
-from bot.analysis.lexicons import word_table
-from bot.paths import LEXICONS
+from bot.analysis.lexicons import word_table, words
 
 HONORIFICS = word_table("name_titles.toml", "person_honorifics")  # dropped from names
 PERSON_PRONOUNS = frozenset({"he", "she", "him", "her"})
 PRONOUN_GENDER = {"he": "m", "him": "m", "she": "f", "her": "f"}
 FIRST_FORMS = frozenset({"he", "she"})  # pronouns that mark an earlier co-referring mention
 HONORIFIC_GENDER = {"mr": "m", "sir": "m", "mrs": "f", "ms": "f", "miss": "f", "dame": "f"}
-SPEECH_VERBS = LEXICONS / "speech_verbs.txt"
-ROLE_NOUNS = LEXICONS / "person_nouns.txt"
-NON_PERSON_HEADS = LEXICONS / "non_person_heads.txt"
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC", "NORP", "ORG"})
-FIRST_NAMES = {g: LEXICONS / f"first_names_{n}.txt" for g, n in (("m", "male"), ("f", "female"))}
 _POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
 MIN_SURNAME = 3  # shorter "surnames" (Li, Ho) are too often other words or other people
 PRONOUN_REACH = 12  # tokens after a name within which "Name said she" tells the gender
@@ -51,28 +45,22 @@ class PersonRecord:
     roles: set[str] = field(default_factory=set)  # role words written before the name ("Mayor")
 
 
-@lru_cache(maxsize=4)
-def speech_verbs(path: Path = SPEECH_VERBS) -> frozenset[str]:
-    """Reporting-verb lemmas from the lexicon file."""
-    lines = path.read_text(encoding="utf8").splitlines()
-    return frozenset(w.strip().lower() for w in lines if w.strip() and not w.startswith("#"))
+def speech_verbs() -> frozenset[str]:
+    """Reporting-verb lemmas ("say", "tell"), lowercased."""
+    return words("speech_verbs.txt", lower=True)
 
 
-@lru_cache(maxsize=2)
-def role_nouns(path: Path = ROLE_NOUNS) -> frozenset[str]:
+def role_nouns() -> frozenset[str]:
     """Nouns naming a person by role ("mayor", "defenceman"), lowercased."""
-    lines = path.read_text(encoding="utf8").splitlines()
-    return frozenset(w for line in lines if not line.startswith("#") for w in line.lower().split())
+    return words("person_nouns.txt", lower=True)
 
 
-@lru_cache(maxsize=2)
-def non_person_heads(path: Path = NON_PERSON_HEADS) -> frozenset[str]:
+@cache
+def non_person_heads() -> frozenset[str]:
     """Last words of place, venue and firm names the small NER calls people ("Studiocomix Press")."""
     from bot.analysis.orgs_lexicons import org_suffixes  # read-only use of the org lexicon
 
-    lines = path.read_text(encoding="utf8").splitlines()
-    own = {w for line in lines if not line.startswith("#") for w in line.split()}
-    return frozenset(own | set(org_suffixes()))
+    return words("non_person_heads.txt") | org_suffixes()
 
 
 def person_pieces(doc: Doc, ent: Span) -> list[Span]:
@@ -128,17 +116,11 @@ def looks_like_name(words: list[str]) -> bool:
     return bool(words) and all(_NAME_CHARS.match(w) for w in words)
 
 
-@lru_cache(maxsize=2)
-def first_name_genders(paths: tuple[tuple[str, Path], ...] = tuple(FIRST_NAMES.items())) -> dict[str, str]:
+@cache
+def first_name_genders() -> dict[str, str]:
     """Lowercased first name -> "m"/"f" from the lexicons (names listed in both are dropped)."""
-    out: dict[str, str] = {}
-    for gender, path in paths:
-        for line in path.read_text(encoding="utf8").splitlines():
-            if line.startswith("#"):
-                continue
-            for name in line.lower().split():
-                out[name] = "" if out.get(name, gender) != gender else gender
-    return {n: g for n, g in out.items() if g}
+    male, female = (words(f"first_names_{g}.txt", lower=True) for g in ("male", "female"))
+    return {**dict.fromkeys(male - female, "m"), **dict.fromkeys(female - male, "f")}
 
 
 def name_gender(words: Sequence[str]) -> str | None:
