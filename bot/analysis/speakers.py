@@ -8,7 +8,9 @@ inherits the previous quotation's speaker, as news copy intends.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import ClassVar
 
 from spacy.tokens import Doc, Span, Token
 
@@ -41,6 +43,7 @@ class Speaker:
     name: str | None
     kind: str  # "person" | "org" | "other" | "none"
     via: str  # how it was found: "after" | "before" | "head" | "according" | "inherited" | "none"
+    rule: str = ""  # which of Attributor.NAME_RULES named it (the evidence that won)
 
 
 def _personal(name: str, known: set[str]) -> bool:
@@ -220,76 +223,144 @@ class Attributor:
         return any("\n" in t.text for t in self.doc[lo:hi])
 
     # -- naming the subject ----------------------------------------------------------------
+    # -- naming the subject of a reporting verb ------------------------------------------------
+    # Each rule reads the subject token `tok` one way and names a speaker or passes (None). They
+    # are tried in the order of `NAME_RULES` (the table after them): the first to name someone
+    # wins and is recorded as `Speaker.rule`. The order is the precedence between readings: a
+    # pronoun before any entity, an entity before the parse around it, a named person before a
+    # description, and the description itself last.
     def _name_of(self, tok: Token, via: str) -> Speaker:
+        for name, rule in self.NAME_RULES:
+            found = rule(self, tok, via)
+            if found is not None:
+                return replace(found, rule=name)
+        return Speaker(None, "none", via, "none")
+
+    def _personal_pronoun(self, tok: Token, via: str) -> Speaker | None:
+        """ "he said": the person it refers back to (gender and proximity, see People)."""
         low = tok.lower_
-        if low in PERSON_PRONOUNS:
-            return Speaker(self.people.pronoun_antecedent(tok.i, low), "person", via)
-        if low in ("they", "we", "it"):
-            group = self.people.latest_group(tok.i) if low == "they" else None
-            last_org = self._last_org_ent(tok.i)
-            if group is not None and (last_org is None or last_org.start < group[0]):
-                return Speaker(group[1], "other", via)  # "X and Y said they …"
-            return Speaker(self._canonical_org(last_org.text), "org", via) if last_org else Speaker(None, "other", via)
+        return Speaker(self.people.pronoun_antecedent(tok.i, low), "person", via) if low in PERSON_PRONOUNS else None
+
+    def _group_pronoun(self, tok: Token, via: str) -> Speaker | None:
+        """ "they said": the people just named together, else the organization; "it": the organization."""
+        low = tok.lower_
+        if low not in ("they", "we", "it"):
+            return None
+        group = self.people.latest_group(tok.i) if low == "they" else None
+        last_org = self._last_org_ent(tok.i)
+        if group is not None and (last_org is None or last_org.start < group[0]):
+            return Speaker(group[1], "other", via)  # "X and Y said they …"
+        return Speaker(self._canonical_org(last_org.text), "org", via) if last_org else Speaker(None, "other", via)
+
+    def _hyphenated_name(self, tok: Token, via: str) -> Speaker | None:
         hyphenated = self._hyphenated(tok)
-        if hyphenated is not None:
-            return self._person(hyphenated, tok, via)
+        return self._person(hyphenated, tok, via) if hyphenated is not None else None
+
+    def _known_person_word(self, tok: Token, via: str) -> Speaker | None:
+        """A capitalized word that is part of a person the story named ("Levine said")."""
         if tok.text[:1].isupper() and self.people.is_known_word(tok.text):
             return self._person([tok.text], tok, via)
+        return None
+
+    def _entity(self, tok: Token, via: str) -> Speaker | None:
+        """What NER made of the subject: a date or number is nobody ("Friday is …"), a person is
+        that person, an organization, nationality or place speaks as an organization unless
+        it is one word of a person the story named."""
         ent = self._ent_of(tok)
-        if ent is not None and ent.label_ in NUMERIC_ENTS:
-            return Speaker(None, "none", via)  # "Friday is …": a date is nobody
-        if ent is not None and ent.label_ == "PERSON":
+        if ent is None:
+            return None
+        if ent.label_ in NUMERIC_ENTS:
+            return Speaker(None, "none", via)
+        if ent.label_ == "PERSON":
             return self._person(clean_name(ent), tok, via)
-        if ent is not None and ent.label_ in ("ORG", "NORP", "GPE"):
+        if ent.label_ in ("ORG", "NORP", "GPE"):
             words = clean_name(ent)
             if len(words) == 1 and words[0] in self._known_person_words():
                 return self._person(words, tok, via)
             return Speaker(self._canonical_org(ent.text), "org", via)
-        if tok.pos_ == "PROPN":
-            start = tok.i
-            while start > 0 and tok.i - start < 3 and self.doc[start - 1].pos_ == "PROPN":
-                start -= 1
-            words = clean_name(self.doc[start:tok.i + 1])
-            org = self._canonical_org(" ".join(words)) if words else None
-            if org is not None and org.lower() in self._org_names():
-                return Speaker(org, "org", via)
-            if looks_like_name(words):
-                return self._person(words, tok, via)
-        # "spokesperson Jane Doe", "the company's CEO, Jane Doe": a name attached to the noun
+        return None
+
+    def _proper_noun_run(self, tok: Token, via: str) -> Speaker | None:
+        """Proper nouns NER left unlabelled: an organization the story lists, or a name."""
+        if tok.pos_ != "PROPN":
+            return None
+        start = tok.i
+        while start > 0 and tok.i - start < 3 and self.doc[start - 1].pos_ == "PROPN":
+            start -= 1
+        words = clean_name(self.doc[start:tok.i + 1])
+        org = self._canonical_org(" ".join(words)) if words else None
+        if org is not None and org.lower() in self._org_names():
+            return Speaker(org, "org", via)
+        return self._person(words, tok, via) if looks_like_name(words) else None
+
+    def _attached_name(self, tok: Token, via: str) -> Speaker | None:
+        """ "spokesperson Jane Doe", "the company's CEO, Jane Doe": a name attached to the noun."""
         for child in tok.children:
             if child.dep_ in ("appos", "compound") and (child.ent_type_ == "PERSON" or child.pos_ == "PROPN"):
                 named = self._name_of(child, via)
                 if not (named.kind == "person" and named.name and self.people.doubtful(named.name)):
                     return named  # not "Surrey" for "Surrey staff": the phrase below says more
-        # "the mayor", "the lanky, bespectacled professor": someone the story has already named
+        return None
+
+    def _described_person(self, tok: Token, via: str) -> Speaker | None:
+        """ "the mayor": the person named before with that role."""
         if tok.pos_ == "NOUN" and tok.lemma_.lower() in role_nouns() and _definite(tok):
             name = self.people.described(tok.i, tok.lemma_.lower())
             if name is not None:
                 return Speaker(name, "person", via)
+        return None
+
+    def _epithet_person(self, tok: Token, via: str) -> Speaker | None:
+        """ "the lanky, bespectacled professor": the person the story's last subject was."""
         if _epithet(tok) and via in ("after", "before"):
             name = self.people.latest_subject(tok.i)
             if name is not None:
                 return Speaker(name, "person", via)
-        if tok.lemma_.lower() in MESSAGE_NOUNS:
-            author = self._author(tok, via)
-            if author is not None:
-                return author
-        if tok.lemma_.lower() in ORG_NOUNS:
-            of_kind = self._org_named(tok.i, tok.lemma_.lower())
-            if of_kind is not None:
-                return Speaker(of_kind, "org", via)  # "the commission" after "the Police Commission"
-            last_org = self._last_org_ent(tok.i)
-            if tok.lemma_.lower() in GENERIC_ORG_NOUNS and last_org is not None:
-                return Speaker(self._canonical_org(last_org.text), "org", via)
-        if tok.pos_ in ("NOUN", "PROPN"):
-            end = tok.i + 1
-            for child in tok.rights:  # "another member of the public", "one of the players"
-                if child.dep_ == "prep" and child.lower_ == "of" and child.right_edge.i - tok.i <= MAX_OF_TOKENS:
-                    end = child.right_edge.i + 1
-            head = self.doc[max(tok.left_edge.i, tok.i - 5):tok.i + 1].text
-            tail = self.doc[tok.i + 1:end].text_with_ws.split(",")[0]  # not ", whose name is …"
-            return Speaker((head + (" " if tok.whitespace_ else "") + tail).strip(" ,;:"), "other", via)
-        return Speaker(None, "none", via)
+        return None
+
+    def _message_author(self, tok: Token, via: str) -> Speaker | None:
+        """ "her statement said", "an email sent by Jane Doe": who wrote it."""
+        return self._author(tok, via) if tok.lemma_.lower() in MESSAGE_NOUNS else None
+
+    def _org_description(self, tok: Token, via: str) -> Speaker | None:
+        """ "the commission" after "the Police Commission"; "the company": the one named last."""
+        low = tok.lemma_.lower()
+        if low not in ORG_NOUNS:
+            return None
+        of_kind = self._org_named(tok.i, low)
+        if of_kind is not None:
+            return Speaker(of_kind, "org", via)
+        last_org = self._last_org_ent(tok.i)
+        if low in GENERIC_ORG_NOUNS and last_org is not None:
+            return Speaker(self._canonical_org(last_org.text), "org", via)
+        return None
+
+    def _description(self, tok: Token, via: str) -> Speaker | None:
+        """The noun phrase itself ("another member of the public"): the best speaker we have."""
+        if tok.pos_ not in ("NOUN", "PROPN"):
+            return None
+        end = tok.i + 1
+        for child in tok.rights:  # "another member of the public", "one of the players"
+            if child.dep_ == "prep" and child.lower_ == "of" and child.right_edge.i - tok.i <= MAX_OF_TOKENS:
+                end = child.right_edge.i + 1
+        head = self.doc[max(tok.left_edge.i, tok.i - 5):tok.i + 1].text
+        tail = self.doc[tok.i + 1:end].text_with_ws.split(",")[0]  # not ", whose name is …"
+        return Speaker((head + (" " if tok.whitespace_ else "") + tail).strip(" ,;:"), "other", via)
+
+    NAME_RULES: ClassVar[tuple[tuple[str, Callable[[Attributor, Token, str], Speaker | None]], ...]] = (
+        ("personal_pronoun", _personal_pronoun),
+        ("group_pronoun", _group_pronoun),
+        ("hyphenated_name", _hyphenated_name),
+        ("known_person_word", _known_person_word),
+        ("entity", _entity),
+        ("proper_noun_run", _proper_noun_run),
+        ("attached_name", _attached_name),
+        ("described_person", _described_person),
+        ("epithet", _epithet_person),
+        ("message_author", _message_author),
+        ("org_description", _org_description),
+        ("description", _description),
+    )
 
     def _author(self, message: Token, via: str) -> Speaker | None:
         """Who wrote "her statement", "a statement from the EU", "an email sent by Jane Doe"."""

@@ -405,3 +405,33 @@ def test_a_title_cased_name_is_no_quote_even_with_a_closing_comma(nlp: Language)
         "“Amazing,” Park said.",
     )
     assert [q.text for q in qs] == ["Amazing,"]
+
+
+def test_the_rule_that_named_the_speaker_is_recorded(nlp: Language) -> None:
+    """Each reading of the verb's subject is a named rule (Attributor.NAME_RULES); the winner is kept."""
+    from bot.analysis.people import People
+    from bot.analysis.quotes import org_table
+    from bot.analysis.speakers import Attributor
+
+    text = (
+        "Maria Oduya, the mayor of Tillford, spoke on Monday. “We will rebuild,” she said.\n\n"
+        "The Quillon Water Authority raised its rates. “Costs have doubled,” the authority said.\n\n"
+        "“It was a long night,” the mayor said."
+    )
+    doc = nlp(text)
+    in_quote = [False] * len(doc)
+    spans = []
+    for sp in find_spans(text):
+        span = doc.char_span(sp.start, sp.end, alignment_mode="expand")
+        assert span is not None
+        for i in range(span.start, span.end):
+            in_quote[i] = True
+        spans.append(span)
+    orgs = org_table(doc)
+    attributor = Attributor(doc, People(doc, {n for _, names in orgs for n in names}, in_quote), orgs, in_quote)
+    found = [attributor.attribute(span) for span in spans]
+    assert [(s.name, s.rule) for s in found] == [
+        ("Maria Oduya", "personal_pronoun"),  # "she"
+        ("Quillon Water Authority", "org_description"),  # "the authority": the one of that kind
+        ("Maria Oduya", "described_person"),  # "the mayor": named before with that role
+    ]
