@@ -23,15 +23,12 @@ from bot.analysis.people import first_name_genders, role_nouns, speech_verbs
 NAME_LABELS = frozenset({"ORG", "PERSON", "GPE", "LOC", "NORP", "FAC", "PRODUCT", "WORK_OF_ART", "EVENT"})
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 MAX_NAME_TOKENS = 6
-# Closed-class context words (English function words and a few verbs of publishing): in code
-# because they are grammar, not vocabulary that grows.
+# Closed-class context words (prepositions, name connectors): in code because they are grammar,
+# not vocabulary that grows; the verbs are in config/lexicons/org_context.toml.
 EMPLOYER_PREPS = frozenset({"at", "of", "for", "from"})
 PLACE_PREPS = frozenset({"in", "near", "outside", "across", "into", "throughout"})
-SOURCE_BY_VERBS = frozenset(
-    "provide publish report own buy acquire fund release produce found operate run sponsor "
-    "distribute broadcast air license sign".split()
-)
-PLATFORM_VERBS = frozenset("post tweet write share say announce publish upload stream broadcast appear".split())
+SOURCE_BY_VERBS = word_table("org_context.toml", "source_by_verbs")  # "provided by X"
+PLATFORM_VERBS = word_table("org_context.toml", "platform_verbs")  # "posted on X"
 EMPLOYEE_REACH = 3  # "head of research at X": the title may sit a few words before the preposition
 NAME_CONNECTORS = frozenset({"of", "and", "&", "for", "de", "la", "du", "der", "von"})
 HEAD_KINDS = ("venue", "place", "event", "product", "program", "work")  # tables of non_org_name_heads.toml

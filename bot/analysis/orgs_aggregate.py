@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 from spacy.tokens import Doc, Span
 
 from bot.analysis.acronyms import base_form, is_acronym, sh_start
+from bot.analysis.lexicons import word_table
 from bot.analysis.orgs_lexicons import LEGAL_FORMS, known_orgs, org_suffixes
 from bot.models import Organization
 
 LEAD_SENTENCES = 3  # mentions in the first sentences (the lead) weigh more
 LEAD_BONUS = 1.0
 POSITION_WEIGHT = 0.5  # up to this much for a first mention at the very top
-BOILERPLATE_STARTS = ("reporting by", "editing by", "writing by", "copyright", "©", "all rights reserved")
+BOILERPLATE_STARTS = tuple(word_table("org_context.toml", "credit_line_starts"))  # "Reporting by ..."
 
 
 @dataclass

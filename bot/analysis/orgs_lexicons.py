@@ -57,6 +57,4 @@ def non_org_heads() -> frozenset[str]:
 
 
 # Legal forms: a name followed by one of these is a company whatever NER said ("Brewpole BV").
-LEGAL_FORMS = frozenset(
-    "Inc Inc. Corp Corp. Co Co. Ltd Ltd. LLC LLP PLC Plc plc SA S.A. AG NV N.V. BV B.V. GmbH SpA ASA Oyj Pty".split()
-)
+LEGAL_FORMS = word_list("legal_forms.txt")  # "Acme Inc", "Brewpole BV"
