@@ -8,7 +8,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 # Importing the modules registers their factories with spaCy.
-from bot.analysis import org_evidence, orgs, person_names, quotes, rarity, source_kinds, summary, themes
+from bot.analysis import keyphrases, org_evidence, orgs, person_names, quotes, rarity, source_kinds, summary, themes
 from bot.errors import ModelError
 from bot.models import Analysis
 
@@ -32,6 +32,7 @@ def load_nlp(model: str) -> Language:
 
     rarity.warm()  # before the model: the read's short-lived strings do not add to the model's peak
     org_evidence.wordnet_non_org()  # likewise
+    keyphrases.topical_nouns()
     try:
         nlp = spacy.load(model, exclude=list(UNUSED_COMPONENTS))
     except OSError as exc:

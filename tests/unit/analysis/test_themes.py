@@ -194,3 +194,17 @@ def test_a_phrase_cut_to_three_words_never_starts_inside_a_name(nlp: Language) -
     labels = [c.label.lower() for c in keyphrases.candidates(doc).values()]
     assert "ukraine expert" in labels and "protest leaders" in labels, labels
     assert not [label for label in labels if label.startswith(("council", "security", "kong"))], labels
+
+
+def test_words_naming_what_happened_weigh_more_than_things(nlp: Language) -> None:
+    """WordNet's act/event/state nouns ("impeachment") get TOPICAL_BOOST; concrete ones ("basket") not."""
+    topical = keyphrases.topical_nouns()
+    assert "impeachment" in topical and "slowdown" in topical
+    assert "basket" not in topical and "senator" not in topical  # an artifact; a person
+    doc = nlp("The impeachment vote came after the basket fell. The impeachment and the basket were news.")
+    tk = keyphrases.tokens(doc)
+    scores = keyphrases.salience_scores(tk)
+    rare = dict(zip(tk.words, rarity.informativeness(tk.words).tolist(), strict=True))
+    twice = 2**keyphrases.SALIENCE_COUNT_EXPONENT  # each word occurs twice
+    assert scores["impeachment"] == pytest.approx(twice * rare["impeachment"] * (1 + keyphrases.TOPICAL_BOOST))
+    assert scores["basket"] == pytest.approx(twice * rare["basket"])
