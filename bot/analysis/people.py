@@ -15,7 +15,8 @@ from functools import cache
 
 from spacy.tokens import Doc, Span, Token
 
-from bot.analysis.lexicons import word_table, words
+from bot.analysis import lexicons
+from bot.analysis.lexicons import word_table
 
 HONORIFICS = word_table("name_titles.toml", "person_honorifics")  # dropped from names
 PERSON_PRONOUNS = frozenset({"he", "she", "him", "her"})
@@ -47,12 +48,12 @@ class PersonRecord:
 
 def speech_verbs() -> frozenset[str]:
     """Reporting-verb lemmas ("say", "tell"), lowercased."""
-    return words("speech_verbs.txt", lower=True)
+    return lexicons.words("speech_verbs.txt", lower=True)
 
 
 def role_nouns() -> frozenset[str]:
     """Nouns naming a person by role ("mayor", "defenceman"), lowercased."""
-    return words("person_nouns.txt", lower=True)
+    return lexicons.words("person_nouns.txt", lower=True)
 
 
 @cache
@@ -60,7 +61,7 @@ def non_person_heads() -> frozenset[str]:
     """Last words of place, venue and firm names the small NER calls people ("Studiocomix Press")."""
     from bot.analysis.orgs_lexicons import org_suffixes  # read-only use of the org lexicon
 
-    return words("non_person_heads.txt") | org_suffixes()
+    return lexicons.words("non_person_heads.txt") | org_suffixes()
 
 
 def person_pieces(doc: Doc, ent: Span) -> list[Span]:
@@ -119,7 +120,7 @@ def looks_like_name(words: list[str]) -> bool:
 @cache
 def first_name_genders() -> dict[str, str]:
     """Lowercased first name -> "m"/"f" from the lexicons (names listed in both are dropped)."""
-    male, female = (words(f"first_names_{g}.txt", lower=True) for g in ("male", "female"))
+    male, female = (lexicons.words(f"first_names_{g}.txt", lower=True) for g in ("male", "female"))
     return {**dict.fromkeys(male - female, "m"), **dict.fromkeys(female - male, "f")}
 
 

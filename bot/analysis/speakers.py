@@ -222,7 +222,6 @@ class Attributor:
         lo, hi = min(a, b), max(a, b)
         return any("\n" in t.text for t in self.doc[lo:hi])
 
-    # -- naming the subject ----------------------------------------------------------------
     # -- naming the subject of a reporting verb ------------------------------------------------
     # Each rule reads the subject token `tok` one way and names a speaker or passes (None). They
     # are tried in the order of `NAME_RULES` (the table after them): the first to name someone
