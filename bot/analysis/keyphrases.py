@@ -340,8 +340,7 @@ def salience_scores(tk: Tokens) -> dict[str, float]:
     Quality."""
     counts = np.bincount(tk.node[tk.node >= 0], minlength=len(tk.words))
     scores = counts**SALIENCE_COUNT_EXPONENT * informativeness(tk.words)
-    topical = np.fromiter((w in topical_nouns() for w in tk.words), bool, len(tk.words))
-    scores = np.where(topical, scores * (1 + TOPICAL_BOOST), scores)
+    scores = np.where(topical_nouns().contains(tk.words), scores * (1 + TOPICAL_BOOST), scores)
     return dict(zip(tk.words, scores.tolist(), strict=True))
 
 

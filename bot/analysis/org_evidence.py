@@ -51,6 +51,7 @@ class Candidate:
         return Counter(self.mention_labels)
 
 
+@cache
 def _non_org_head_words() -> frozenset[str]:
     """config/lexicons/non_org_name_heads.toml: head words of every non-organization kind."""
     return frozenset().union(*(word_table("non_org_name_heads.toml", kind) for kind in HEAD_KINDS))

@@ -19,6 +19,8 @@ from pathlib import Path
 import msgpack
 import numpy as np
 
+from bot.analysis.lexicons import HashedWords
+
 # Zipf scale: log10 of occurrences per billion words ("the" 7.73, "people" 6.25, "poll" 4.35,
 # "impeachment" 3.59; unknown words 0). Words at or above the ceiling say nothing of a story.
 ZIPF_CEILING = 7.0
@@ -37,8 +39,8 @@ def data_file() -> Path:
 
 
 @cache
-def _table() -> tuple[np.ndarray, np.ndarray]:
-    """(sorted word hashes, their Zipf values). wordfreq's "cBpack" file is a gzipped msgpack list:
+def _table() -> HashedWords:
+    """Word hashes and their Zipf values. wordfreq's "cBpack" file is a gzipped msgpack list:
     a header, then bands of one centibel; band i holds the words of frequency 10**(-i/100), i.e.
     Zipf 9 - i/100 (wordfreq's `read_cBpack` documents the format). Read band by band, so the
     321,000 strings are never all in memory at once."""
@@ -55,19 +57,12 @@ def _table() -> tuple[np.ndarray, np.ndarray]:
             if band:
                 keys.append(np.fromiter((hash(w) for w in band), np.int64, len(band)))
                 values.append(np.full(len(band), 9.0 - i / 100, np.float32))
-    all_keys, all_values = np.concatenate(keys), np.concatenate(values)
-    order = np.argsort(all_keys)
-    return all_keys[order], all_values[order]
+    return HashedWords.from_hashes(np.concatenate(keys), np.concatenate(values))
 
 
 def _lookup(words: Sequence[str]) -> np.ndarray:
     """Zipf value of each word as listed (0 when absent)."""
-    keys, zipf = _table()
-    if not words:
-        return np.zeros(0, np.float32)
-    h = np.fromiter((hash(w) for w in words), np.int64, len(words))
-    at = np.minimum(np.searchsorted(keys, h), len(keys) - 1)
-    return np.where(keys[at] == h, zipf[at], np.float32(0.0))
+    return _table().values(words) if words else np.zeros(0, np.float32)
 
 
 def zipf(words: Sequence[str]) -> np.ndarray:

@@ -163,3 +163,17 @@ def test_hashed_words_answer_membership_exactly() -> None:
     assert "Hubble" in words and "Big Bang" in words
     assert "hubble" not in words and "Dragonfly" not in words and "Big" not in words
     assert "anything" not in HashedWords([])
+
+
+def test_hashed_words_carry_a_value_per_word() -> None:
+    import numpy as np
+
+    from bot.analysis.lexicons import HashedWords
+
+    table = HashedWords.from_hashes(
+        np.array([hash("poll"), hash("the")], np.int64), np.array([4.35, 7.73], np.float32)
+    )
+    assert table.values(["the", "zorvex", "poll"]).tolist() == pytest.approx([7.73, 0.0, 4.35])
+    assert table.contains(["poll", "polls"]).tolist() == [True, False]
+    with pytest.raises(TypeError):
+        HashedWords(["poll"]).values(["poll"])
