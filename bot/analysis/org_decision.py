@@ -3,21 +3,15 @@ config/org_decision.toml and record why it was kept or dropped (`newsbot eval` p
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 
+from bot.analysis.evidence import Votes, Weights, explain, load_weights, weigh
 from bot.analysis.org_evidence import Candidate
 from bot.paths import CONFIG_DIR
 
 WEIGHTS_FILE = CONFIG_DIR / "org_decision.toml"
 
-
-@dataclass(frozen=True, slots=True)
-class Weights:
-    bias: float
-    weights: dict[str, float]
+__all__ = ["WEIGHTS_FILE", "Decision", "Weights", "decide"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,23 +21,12 @@ class Decision:
     name: str
     kept: bool
     score: float
-    votes: tuple[tuple[str, float], ...]  # (evidence, weight x value), largest first
+    votes: Votes
 
     def why(self) -> str:
-        verdict = "kept" if self.kept else "dropped"
-        parts = ", ".join(f"{k} {v:+.1f}" for k, v in self.votes)
-        return f"{verdict} {self.score:+.1f}: {parts}"
-
-
-@cache
-def load_weights(path: Path = WEIGHTS_FILE) -> Weights:
-    data = tomllib.loads(path.read_text("utf8"))
-    return Weights(float(data.get("bias", 0.0)), {k: float(v) for k, v in data["weights"].items()})
+        return f"{'kept' if self.kept else 'dropped'} {explain(self.score, self.votes)}"
 
 
 def decide(cand: Candidate, weights: Weights | None = None) -> Decision:
-    w = weights or load_weights()
-    votes = [(k, w.weights.get(k, 0.0) * v) for k, v in cand.evidence.items() if v and w.weights.get(k)]
-    score = w.bias + sum(v for _, v in votes)
-    votes.sort(key=lambda kv: -abs(kv[1]))
-    return Decision(cand.name, score > 0, round(score, 2), tuple(votes))
+    score, votes = weigh(cand.evidence, weights or load_weights(WEIGHTS_FILE))
+    return Decision(cand.name, score > 0, round(score, 2), votes)

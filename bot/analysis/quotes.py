@@ -17,12 +17,13 @@ from spacy.tokens import Span as TokenSpan
 
 from bot.analysis.people import People
 from bot.analysis.quotes_spans import Span, find_spans, paragraphs
-from bot.analysis.speakers import Attributor, Speaker
+from bot.analysis.speaker_decision import Decision, Speaker
+from bot.analysis.speakers import Attributor
 from bot.models import Person, Quote
 
 COMPONENT = "newsbot_quotes"
 
-for _name in ("quotes", "people"):
+for _name in ("quotes", "people", "speaker_decisions"):
     if not Doc.has_extension(_name):
         Doc.set_extension(_name, default=[])
 
@@ -30,6 +31,7 @@ SCARE_MAX_WORDS = 3  # "so-called “experts”": this short and unattributed is
 TITLE_MAX_WORDS = 12  # “The Old Man and the Sea”: a title-cased run no longer than this is a title
 KEY_MIN, KEY_MAX = 3, 5  # key quotes shown per story
 KEY_RELATIVE = 0.6  # key quotes beyond KEY_MIN must score at least this share of the best
+INHERIT_PARAGRAPHS = 2  # a quotation naming nobody may take the speaker of one this many paragraphs back
 STATEMENT_WORDS = 40  # length at which a quote counts as a full statement for ranking
 _WORD = re.compile(r"\w+(?:['’]\w+)*")
 _MINOR = frozenset("a an and as at but by for from in into nor of on or the to with".split())
@@ -111,8 +113,8 @@ def org_table(doc: Doc) -> list[tuple[str, set[str]]]:
     return out
 
 
-def extract(doc: Doc) -> tuple[list[Quote], list[Person]]:
-    """Quotes and people of `doc` (the pure core of the component)."""
+def extract(doc: Doc) -> tuple[list[Quote], list[Person], list[Decision]]:
+    """Quotes, people and each quote's speaker decision (the pure core of the component)."""
     text = doc.text
     spans: list[tuple[Span, TokenSpan]] = []
     in_quote = [False] * len(doc)
@@ -130,23 +132,20 @@ def extract(doc: Doc) -> tuple[list[Quote], list[Person]]:
     token_starts = doc.to_array("IDX").tolist()
 
     found: list[tuple[Span, Speaker]] = []
+    decisions: list[Decision] = []
     previous: Speaker | None = None
     prev_para, prev_end = -10, 0
     for sp, tspan in spans:
         para = _para_index(para_starts, sp.start)
-        speaker = attributed = attributor.attribute(tspan)
-        floating = speaker.name is None or sp.continues
-        if floating:
-            since = max(prev_end, bisect.bisect_left(token_starts, para_starts[max(para - 1, 0)]))
-            narrator = attributor.narrator(since, tspan.start)
-            if narrator is not None:
-                speaker = Speaker(narrator.name, narrator.kind, "narration")
-            elif previous is not None and para - prev_para <= 2:
-                speaker = Speaker(previous.name, previous.kind, "inherited")
+        since = max(prev_end, bisect.bisect_left(token_starts, para_starts[max(para - 1, 0)]))
+        recent = previous if para - prev_para <= INHERIT_PARAGRAPHS else None
+        attributed, decision = attributor.attribute(tspan, since, recent, sp.continues)
         if not keep(text[sp.start:sp.end], attributed, _lone_noun(tspan)):
             continue  # a scare quote inside the narration does not end it ("Stubbs said the 'x' …")
+        speaker = decision.speaker
         prev_end = tspan.end
         found.append((sp, speaker))
+        decisions.append(decision)
         if speaker.name:
             previous, prev_para = speaker, para
 
@@ -174,7 +173,7 @@ def extract(doc: Doc) -> tuple[list[Quote], list[Person]]:
         for r in sorted(people.records.values(), key=lambda r: (-len(r.mentions), r.mentions[0] if r.mentions else 0))
         if r.mentions
     ]
-    return quotes, persons
+    return quotes, persons, decisions
 
 
 def _lone_noun(span: TokenSpan) -> bool:
@@ -188,5 +187,5 @@ def _para_index(starts: list[int], pos: int) -> int:
 
 @Language.component(COMPONENT)
 def quotes(doc: Doc) -> Doc:
-    doc._.quotes, doc._.people = extract(doc)
+    doc._.quotes, doc._.people, doc._.speaker_decisions = extract(doc)
     return doc

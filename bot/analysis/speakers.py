@@ -1,15 +1,16 @@
-"""Who said a quotation: find the reporting verb around it, then its subject, then a full name.
+"""Who said a quotation: every reading of its own sentence(s) is a candidate, one decision picks.
 
-Looks only at the quote's own sentence(s) outside the marks, nearest first: "…,” Doty said",
-"Doty added: “…”", "according to Doty, “…”", then the grammatical head of the quotation
-("He attributed this to “…”"). A quotation with none of these (a continuation paragraph)
-inherits the previous quotation's speaker, as news copy intends.
+A reading is the subject of a reporting verb outside the marks ("…,” Doty said", "Doty added:
+“…”", "according to Doty, “…”") or of the verb the quotation depends on ("He attributed this to
+“…”"), named by the first of `Attributor.NAME_RULES` that reads it. A quotation whose sentence
+names nobody (a continuation paragraph) adds the narration's last subject and the previous
+quotation's speaker as candidates, as news copy intends. `speaker_decision` weighs them all.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import ClassVar
 
 from spacy.tokens import Doc, Span, Token
@@ -25,6 +26,7 @@ from bot.analysis.people import (
     role_nouns,
     speech_verbs,
 )
+from bot.analysis.speaker_decision import NOBODY, Candidate, Decision, Speaker, decide
 
 ORG_NOUNS = word_table("speaker_nouns.toml", "org")  # "the commission said"
 GENERIC_ORG_NOUNS = word_table("speaker_nouns.toml", "generic_org")  # "the company said"
@@ -36,14 +38,6 @@ _MARKS = frozenset("“”\"‘’'«»")
 MAX_OF_TOKENS = 8  # an "of" phrase after a speaker noun kept up to this length
 NUMERIC_ENTS = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY"})
 MAX_HEAD_CLIMB = 6  # levels of the parse walked up from a quotation to its governing verb
-
-
-@dataclass(frozen=True, slots=True)
-class Speaker:
-    name: str | None
-    kind: str  # "person" | "org" | "other" | "none"
-    via: str  # how it was found: "after" | "before" | "head" | "according" | "inherited" | "none"
-    rule: str = ""  # which of Attributor.NAME_RULES named it (the evidence that won)
 
 
 def _personal(name: str, known: set[str]) -> bool:
@@ -83,32 +77,52 @@ class Attributor:
         self.verbs = speech_verbs()
         self._org_ents = [e for e in doc.ents if e.label_ == "ORG"]
 
-    # -- finding the verb ------------------------------------------------------------------
-    def attribute(self, q: Span) -> Speaker:
+    # -- gathering the readings and deciding ----------------------------------------------------
+    def attribute(
+        self, q: Span, narration_from: int, previous: Speaker | None, continues: bool
+    ) -> tuple[Speaker, Decision]:
+        """(what the quotation's own sentence says, the decision). A quotation whose sentence
+        names nobody, or which `continues` the previous one, also hears the narration since
+        token `narration_from` and the `previous` speaker (None when too far back)."""
+        candidates = self.readings(q)
+        own = decide(candidates)
+        self._note(own.speaker)
+        if own.speaker.name is not None and not continues:
+            return own.speaker, own
+        carried = {"continues": float(continues)}
+        for via, who in (("narration", self.narrator(narration_from, q.start)), ("inherited", previous)):
+            if who is not None:
+                candidates.append(Candidate(Speaker(who.name, who.kind, via), {via: 1.0, **carried}))
+        return own.speaker, decide(candidates)
+
+    def readings(self, q: Span) -> list[Candidate]:
+        """Each reporting verb's subject around the quotation (words within NEAR_AFTER after the
+        closing mark, then the sentence before the opening mark, then the rest after it), then
+        the subject of the verb the quotation depends on: nearest first, each with what it found
+        and where its verb stood."""
         doc = self.doc
         after = self._outside(q.end, self._after_end(q), step=1)
         before = self._outside(q.start - 1, doc[q.start].sent.start - 1, step=-1)
-        fallback: Speaker | None = None  # a subject that names no person or org ("stakeholders")
-        unresolved: Speaker | None = None  # "she said" where "she" found nobody: still speech
-        for tokens, via, near in ((after, "after", NEAR_AFTER), (before, "before", None), (after, "after", None)):
-            for i, t in enumerate(tokens):
-                if near is not None and i > near:
-                    break
-                found = Speaker(None, "none", via)
+        out: list[Candidate] = []
+        near, far = after[:NEAR_AFTER + 1], after[NEAR_AFTER + 1:]
+        for position, tokens in (("after_near", near), ("before", before), ("after_far", far)):
+            for t in tokens:
+                found = NOBODY
                 if t.lower_ == "according" and t.i + 1 < len(doc) and doc[t.i + 1].lower_ == "to":
                     found = self._according(doc[t.i + 1])
                 elif is_speech_verb(t, self.verbs):
-                    found = self._subject_of(t, via)
-                if found.kind in ("person", "org") and found.name:
-                    return found
-                if found.kind == "other" and fallback is None:
-                    fallback = found
-                if found.kind == "person" and unresolved is None:
-                    unresolved = found
+                    found = self._subject_of(t, position.removesuffix("_near").removesuffix("_far"))
+                if found.found is not None:
+                    out.append(Candidate(found, {found.found: 1.0, position: 1.0}))
         governed = self._governor(q)
-        if governed.kind != "none":
-            return governed
-        return fallback or unresolved or governed
+        if governed.found is not None:
+            out.append(Candidate(governed, {governed.found: 1.0, "head": 1.0}))
+        return out
+
+    def _note(self, speaker: Speaker) -> None:
+        """A person named by a reading that won: a mention of them (small models miss many)."""
+        if speaker.mention >= 0 and speaker.kind == "person" and speaker.name:
+            self.people.add_speaker(speaker.name, speaker.mention, self.doc[speaker.mention])
 
     def _after_end(self, q: Span) -> int:
         """Where the attribution after a quotation can end: its sentence's end, or the next
@@ -139,6 +153,7 @@ class Attributor:
             if t.head.dep_ in ("pcomp", "pobj", "acl", "relcl", "advcl"):
                 continue  # "despite Premier Doug Ford rolling back …": an aside, not the narration
             who = self._name_of(t, "narration")
+            self._note(who)
             if who.kind != "person" or not who.name or self.people.doubtful(who.name):
                 continue
             if t.lower_ in PERSON_PRONOUNS or _personal(who.name, known):
@@ -405,8 +420,7 @@ class Attributor:
         name = self.people.resolve_words(words, tok.i)
         if name is None:
             return Speaker(self._canonical_org(" ".join(words)), "org", via)
-        self.people.add_speaker(name, tok.i, tok)
-        return Speaker(name, "person", via)
+        return Speaker(name, "person", via, mention=tok.i)
 
     def _ent_of(self, tok: Token) -> Span | None:
         if not tok.ent_type_:

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot.analysis import speaker_decision
 from bot.analysis.nlp import to_analysis
 from bot.analysis.org_decision import Decision
 from bot.errors import ExtractError
@@ -150,8 +151,14 @@ class ArticleScore:
 
 
 def score_article(
-    gold: dict[str, Any], title: str, analysis: Analysis | None, decisions: Sequence[Decision] = ()
+    gold: dict[str, Any],
+    title: str,
+    analysis: Analysis | None,
+    decisions: Sequence[Decision] = (),
+    speakers: Sequence[speaker_decision.Decision] = (),
 ) -> ArticleScore:
+    """One article's figures; `decisions` and `speakers` (aligned with the quotes) say why an
+    organization or a speaker came out as it did."""
     doc_id = gold["id"]
     out = ArticleScore(doc_id[:12], half(doc_id))
     quotes = list(analysis.quotes) if analysis else []
@@ -163,7 +170,8 @@ def score_article(
         if speaker_right(gq[i]["speaker"], quotes[j].speaker):
             right += 1
         else:
-            out.missed.append(f"speaker {quotes[j].speaker!r} for {gq[i]['speaker']!r}: {gq[i]['text'][:50]}")
+            why = f" ({speakers[j].why()})" if j < len(speakers) else ""
+            out.missed.append(f"speaker {quotes[j].speaker!r} for {gq[i]['speaker']!r}: {gq[i]['text'][:50]}{why}")
     out.speakers = (right, len(m))
     out.missed += [f"quote: {q['text'][:60]}" for i, q in enumerate(gq) if i not in m]
     used = set(m.values())
@@ -245,12 +253,13 @@ def load(folder: Path, fast: bool) -> list[tuple[dict[str, Any], str, bytes]]:
 @dataclass
 class Read:
     """What the product made of one page: headline, analysis (None on a failure code) and the
-    organization decisions, so a miss or a false hit can say why."""
+    organization and speaker decisions, so a miss or a false hit can say why."""
 
     title: str = ""
     analysis: Analysis | None = None
     failure: str | None = None
     decisions: tuple[Decision, ...] = ()
+    speakers: tuple[speaker_decision.Decision, ...] = ()
 
 
 def analyse(ctx: EvalContext, url: str, html: bytes) -> Read:
@@ -259,7 +268,9 @@ def analyse(ctx: EvalContext, url: str, html: bytes) -> Read:
     except ExtractError as exc:
         return Read(failure=exc.code)
     doc = ctx.nlp(article.text)
-    return Read(article.title or "", to_analysis(doc), None, tuple(doc._.org_decisions))
+    return Read(
+        article.title or "", to_analysis(doc), None, tuple(doc._.org_decisions), tuple(doc._.speaker_decisions)
+    )
 
 
 def explain(name: str, decisions: Sequence[Decision]) -> str:
@@ -279,7 +290,7 @@ def run(ctx: EvalContext) -> SuiteResult:
         read = analyse(ctx, url, html)
         if read.failure:
             notes.append(f"{gold['id'][:12]}: extraction refused the page ({read.failure}); scored as all missed")
-        s = score_article(gold, read.title, read.analysis, read.decisions)
+        s = score_article(gold, read.title, read.analysis, read.decisions, read.speakers)
         totals[s.half].add(s)
         scores.append(s)
     whole = Totals()

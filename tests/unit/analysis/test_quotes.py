@@ -299,7 +299,7 @@ def test_person_just_before_said_speaks_when_the_parse_has_no_subject() -> None:
         ents=["O"] * 5 + ["B-PERSON", "O", "O"],
     )
     in_quote = [True] * 5 + [False] * 3
-    speaker = Attributor(doc, People(doc, set(), in_quote), [], in_quote).attribute(doc[0:5])
+    speaker, _ = Attributor(doc, People(doc, set(), in_quote), [], in_quote).attribute(doc[0:5], 0, None, False)
     assert (speaker.name, speaker.kind, speaker.via) == ("DeBoer", "person", "after")
 
 
@@ -429,7 +429,7 @@ def test_the_rule_that_named_the_speaker_is_recorded(nlp: Language) -> None:
         spans.append(span)
     orgs = org_table(doc)
     attributor = Attributor(doc, People(doc, {n for _, names in orgs for n in names}, in_quote), orgs, in_quote)
-    found = [attributor.attribute(span) for span in spans]
+    found = [attributor.attribute(span, 0, None, False)[0] for span in spans]
     assert [(s.name, s.rule) for s in found] == [
         ("Maria Oduya", "personal_pronoun"),  # "she"
         ("Quillon Water Authority", "org_description"),  # "the authority": the one of that kind
