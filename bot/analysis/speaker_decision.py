@@ -19,7 +19,7 @@ class Speaker:
     name: str | None
     kind: str  # "person" | "org" | "other" | "none"
     via: str  # how it was found: "after" | "before" | "head" | "according" | "narration" | "inherited" | "none"
-    rule: str = ""  # which of Attributor.NAME_RULES read the subject
+    rule: str = ""  # which of speaker_names.SubjectNamer.NAME_RULES read the subject
     mention: int = -1  # token where a person the NER missed is named ("Laurin said"): noted if it wins
 
     @property

@@ -408,7 +408,7 @@ def test_a_title_cased_name_is_no_quote_even_with_a_closing_comma(nlp: Language)
 
 
 def test_the_rule_that_named_the_speaker_is_recorded(nlp: Language) -> None:
-    """Each reading of the verb's subject is a named rule (Attributor.NAME_RULES); the winner is kept."""
+    """Each reading of the verb's subject is a named rule (SubjectNamer.NAME_RULES); the winner is kept."""
     from bot.analysis.people import People
     from bot.analysis.quotes import org_table
     from bot.analysis.speakers import Attributor
