@@ -28,9 +28,10 @@ MAX_BATCH = 8  # articles per nlp.pipe call: enough to amortize IPC, small enoug
 # spaCy's working memory grows with the tokens in a batch (~57 MB for a 3,600-word article in tok2vec):
 # cap a batch's characters too, so a burst of long articles cannot push a worker past ~300 MB.
 MAX_BATCH_CHARS = 30_000
-# Docs spaCy runs through tok2vec together (padded to the longest): 2 costs no throughput on the
-# bench's 160 pages and lowers peak memory a little (667 vs 680 MB for the process tree).
-SPACY_BATCH = 2
+# Docs spaCy runs through tok2vec together. One at a time, a worker's working arrays are one
+# document's, never two long ones': bot peak under bench.slack_load 685-689 MB against 707-712 MB
+# with 2, for 0-3 % on bench.throughput (README, Performance, 2026-12-03).
+SPACY_BATCH = 1
 PARENT_POLL_SECONDS = 1.0
 # A batch of up to 8 long articles takes a few seconds; a minute means a worker is stuck.
 BATCH_TIMEOUT_SECONDS = 60.0
