@@ -68,6 +68,9 @@ class Quote:
     # the speaker speaks for, when the article names one (see bot.analysis.source_kinds)
     source_kind: str = ""
     source_org: str | None = None
+    # why this speaker: the reading that won and the evidence that voted for it
+    # ("personal_pronoun: named+after_near", see bot.analysis.speaker_decision)
+    via: str = ""
 
 
 @dataclass(frozen=True, slots=True)

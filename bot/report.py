@@ -25,7 +25,7 @@ def to_json(report: Report, *, with_analysis: bool = True, with_text: bool = Fal
         out["summary"] = list(an.summary) if an else []
         out["quotes"] = [
             {"text": q.text, "speaker": q.speaker, "speaker_title": q.speaker_title, "key": q.key,
-             "score": round(q.score, 4), "start": q.start, "end": q.end}
+             "score": round(q.score, 4), "start": q.start, "end": q.end, "via": q.via}
             for q in (an.quotes if an else ())
         ]
         out["organizations"] = [

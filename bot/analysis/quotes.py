@@ -131,8 +131,7 @@ def extract(doc: Doc) -> tuple[list[Quote], list[Person], list[Decision]]:
     para_starts = [s for s, _ in paragraphs(text)]
     token_starts = doc.to_array("IDX").tolist()
 
-    found: list[tuple[Span, Speaker]] = []
-    decisions: list[Decision] = []
+    found: list[tuple[Span, Decision]] = []
     previous: Speaker | None = None
     prev_para, prev_end = -10, 0
     for sp, tspan in spans:
@@ -142,18 +141,17 @@ def extract(doc: Doc) -> tuple[list[Quote], list[Person], list[Decision]]:
         attributed, decision = attributor.attribute(tspan, since, recent, sp.continues)
         if not keep(text[sp.start:sp.end], attributed, _lone_noun(tspan)):
             continue  # a scare quote inside the narration does not end it ("Stubbs said the 'x' …")
-        speaker = decision.speaker
         prev_end = tspan.end
-        found.append((sp, speaker))
-        decisions.append(decision)
-        if speaker.name:
-            previous, prev_para = speaker, para
+        found.append((sp, decision))
+        if decision.speaker.name:
+            previous, prev_para = decision.speaker, para
 
     n = max(len(text), 1)
-    scores = [score(text[sp.start:sp.end], spk, sp.start / n) for sp, spk in found]
-    key = choose_key(scores, [spk.name for _, spk in found])
+    scores = [score(text[sp.start:sp.end], d.speaker, sp.start / n) for sp, d in found]
+    key = choose_key(scores, [d.speaker.name for _, d in found])
     quotes: list[Quote] = []
-    for i, (sp, spk) in enumerate(found):
+    for i, (sp, decision) in enumerate(found):
+        spk = decision.speaker
         rec = people.records.get(spk.name) if spk.name and spk.kind == "person" else None
         if rec is not None:
             rec.quoted = True
@@ -166,6 +164,7 @@ def extract(doc: Doc) -> tuple[list[Quote], list[Person], list[Decision]]:
                 score=scores[i],
                 start=sp.start,
                 end=sp.end,
+                via=decision.reading,
             )
         )
     persons = [
@@ -173,7 +172,7 @@ def extract(doc: Doc) -> tuple[list[Quote], list[Person], list[Decision]]:
         for r in sorted(people.records.values(), key=lambda r: (-len(r.mentions), r.mentions[0] if r.mentions else 0))
         if r.mentions
     ]
-    return quotes, persons, decisions
+    return quotes, persons, [d for _, d in found]
 
 
 def _lone_noun(span: TokenSpan) -> bool:

@@ -48,6 +48,12 @@ class Decision:
     score: float
     votes: Votes
     others: int  # candidates it beat
+    evidence: tuple[str, ...] = ()  # what the winning reading had, weighted or not
+
+    @property
+    def reading(self) -> str:
+        """The winning reading and its evidence ("personal_pronoun: named+after_near")."""
+        return f"{self.speaker.rule or self.speaker.via}: " + "+".join(self.evidence)
 
     def why(self) -> str:
         return f"{self.speaker.rule or self.speaker.via} {explain(self.score, self.votes)}; beat {self.others}"
@@ -60,5 +66,5 @@ def decide(candidates: Sequence[Candidate], weights: Weights | None = None) -> D
     for c in candidates:
         score, votes = weigh(c.evidence, w)
         if best is None or score > best.score:
-            best = Decision(c.speaker, score, votes, len(candidates) - 1)
+            best = Decision(c.speaker, score, votes, len(candidates) - 1, tuple(k for k, v in c.evidence.items() if v))
     return best or Decision(NOBODY, 0.0, (), 0)

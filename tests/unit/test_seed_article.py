@@ -55,6 +55,17 @@ def test_all_gold_quotes_found_with_right_speakers(report: dict, gold: dict) -> 
     assert len(ours) == len(gold["quotes"])  # nothing extra: no scare quotes, no boilerplate
 
 
+def test_each_speaker_says_which_reading_named_it(report: dict) -> None:
+    """`via` is a naming rule (or a carried-over speaker) and the evidence that won with it."""
+    from bot.analysis.speaker_names import SubjectNamer
+
+    readings = {name for name, _ in SubjectNamer.NAME_RULES} | {"narration", "inherited"}
+    for q in _analysis(report)["quotes"]:
+        reading, _, evidence = q["via"].partition(": ")
+        assert reading in readings, q["via"]
+        assert "named" in evidence.split("+") or reading in ("narration", "inherited"), q["via"]
+
+
 def test_speaker_titles(report: dict, gold: dict) -> None:
     people = {p["name"]: p for p in _analysis(report)["people"]}
     for name, title in gold["speaker_titles"].items():

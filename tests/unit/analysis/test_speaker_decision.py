@@ -73,3 +73,4 @@ def test_each_quote_keeps_the_decision_that_named_its_speaker(nlp: Language) -> 
     assert decisions[0].speaker.rule == "personal_pronoun"
     assert dict(decisions[1].votes) == {"inherited": weights["inherited"]}
     assert decisions[1].why().startswith(f"inherited {weights['inherited']:+.1f}: inherited")
+    assert [q.via for q in doc._.quotes] == ["personal_pronoun: named+after_near", "inherited: inherited"]
