@@ -1,7 +1,8 @@
 """Direct quotes, their speakers (resolved to full names) and the people in the story.
 
 The spaCy component `newsbot_quotes` runs last (after NER and `newsbot_organizations`) and sets
-`doc._.quotes: list[Quote]` and `doc._.people: list[Person]`. It finds spans by their marks
+`doc._.quotes: list[Quote]`, `doc._.people: list[Person]` and `doc._.speaker_decisions` (one
+`speaker_decision.Decision` per quote, why its speaker won). It finds spans by their marks
 (`quotes_spans`), attributes them with the existing parse (`speakers`), names people from the
 NER (`people`) and ranks the quotes; nothing is parsed twice and every pass is linear.
 """

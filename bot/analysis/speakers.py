@@ -1,10 +1,11 @@
 """Who said a quotation: every reading of its own sentence(s) is a candidate, one decision picks.
 
 A reading is the subject of a reporting verb outside the marks ("…,” Doty said", "Doty added:
-“…”", "according to Doty, “…”") or of the verb the quotation depends on ("He attributed this to
-“…”"), named by the first of `speaker_names.SubjectNamer.NAME_RULES` that reads it. A quotation whose sentence
-names nobody (a continuation paragraph) adds the narration's last subject and the previous
-quotation's speaker as candidates, as news copy intends. `speaker_decision` weighs them all.
+“…”", "according to Doty, “…”") or of the verb the quotation depends on ("He attributed this
+to “…”"), named by the first of `speaker_names.SubjectNamer.NAME_RULES` that reads it. A
+quotation whose sentence names nobody (a continuation paragraph) adds the narration's last
+subject and the previous quotation's speaker as candidates, as news copy intends.
+`speaker_decision` weighs them all.
 """
 
 from __future__ import annotations
@@ -68,13 +69,14 @@ class Attributor:
         before = self._outside(q.start - 1, doc[q.start].sent.start - 1, step=-1)
         out: list[Candidate] = []
         near, far = after[:NEAR_AFTER + 1], after[NEAR_AFTER + 1:]
-        for position, tokens in (("after_near", near), ("before", before), ("after_far", far)):
+        for position, side, tokens in (("after_near", "after", near), ("before", "before", before),
+                                       ("after_far", "after", far)):
             for t in tokens:
                 found = NOBODY
                 if t.lower_ == "according" and t.i + 1 < len(doc) and doc[t.i + 1].lower_ == "to":
                     found = self._according(doc[t.i + 1])
                 elif is_speech_verb(t, self.verbs):
-                    found = self._subject_of(t, position.removesuffix("_near").removesuffix("_far"))
+                    found = self._subject_of(t, side)
                 if found.found is not None:
                     out.append(Candidate(found, {found.found: 1.0, position: 1.0}))
         governed = self._governor(q)
@@ -107,7 +109,7 @@ class Attributor:
         and `end` ("Chapman admits there were fatalities. ¶ “…”"): who a floating quote after
         it most likely belongs to, rather than the previous quotation's speaker."""
         found: Speaker | None = None
-        known = set(self.people.records)  # before _name_of adds names the NER did not tag
+        known = set(self.people.records)  # before _note adds names the NER did not tag
         for t in self.doc[start:end]:
             if t.dep_ not in ("nsubj", "nsubjpass") or self.in_quote[t.i] or self.in_quote[t.head.i]:
                 continue
