@@ -145,6 +145,25 @@ def test_a_name_wordnet_knows_only_as_something_else_counts_against_it(nlp: Lang
     assert not mercury.kept  # type: ignore[attr-defined]
 
 
+@pytest.mark.parametrize(
+    ("words", "shaped"),
+    [
+        (["Zdenek", "Vrbovsky"], True),  # two words no English text uses: a given name and a surname
+        (["Zdenek", "de", "Vrbovsky"], True),  # a lower-case connector aside
+        (["Vrbovsky", "Securities"], False),  # a common word: firms are named with them
+        (["Royal", "Navy"], False),
+        (["Vrbovsky", "Institute"], False),  # an organization word
+        (["CBS", "Vrbovsky"], False),  # an acronym
+        (["Vrbovsky"], False),  # one word says nothing about its shape
+        (["Zdenek", "Vrbovsky", "Kral", "Novak"], False),  # four words: not a person's name
+    ],
+)
+def test_a_name_shaped_like_a_persons(words: list[str], shaped: bool) -> None:
+    from bot.analysis.org_evidence import person_shaped
+
+    assert person_shaped(words) is shaped
+
+
 def test_the_wordnet_list_keeps_organizations_out_and_reads_one_word_names_in_lower_case() -> None:
     from bot.analysis.org_evidence import wordnet_non_org
 
