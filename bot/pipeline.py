@@ -29,8 +29,8 @@ MAX_BATCH = 8  # articles per nlp.pipe call: enough to amortize IPC, small enoug
 # cap a batch's characters too, so a burst of long articles cannot push a worker past ~300 MB.
 MAX_BATCH_CHARS = 30_000
 # Docs spaCy runs through tok2vec together. One at a time, a worker's working arrays are one
-# document's, never two long ones': bot peak under bench.slack_load 685-689 MB against 707-712 MB
-# with 2, for 0-3 % on bench.throughput (README, Performance, 2026-12-03).
+# document's, never two long ones': bench.slack_load's bot peak stayed <= 690 MB in 11 runs of 11,
+# where 2 went over 700 MB in 5 of 10; bench.throughput the same (README, Performance, 2026-12-03).
 SPACY_BATCH = 1
 PARENT_POLL_SECONDS = 1.0
 # A batch of up to 8 long articles takes a few seconds; a minute means a worker is stuck.
