@@ -32,6 +32,11 @@ class Speaker:
             return "description"
         return "unresolved" if self.kind == "person" else None
 
+    @property
+    def reader(self) -> str:
+        """What read this speaker: the naming rule when there is one, else where it was found."""
+        return self.rule or self.via
+
 
 NOBODY = Speaker(None, "none", "none")
 
@@ -53,10 +58,10 @@ class Decision:
     @property
     def reading(self) -> str:
         """The winning reading and its evidence ("personal_pronoun: named+after_near")."""
-        return f"{self.speaker.rule or self.speaker.via}: " + "+".join(self.evidence)
+        return f"{self.speaker.reader}: " + "+".join(self.evidence)
 
     def why(self) -> str:
-        return f"{self.speaker.rule or self.speaker.via} {explain(self.score, self.votes)}; beat {self.others}"
+        return f"{self.speaker.reader} {explain(self.score, self.votes)}; beat {self.others}"
 
 
 def decide(candidates: Sequence[Candidate], weights: Weights | None = None) -> Decision:
