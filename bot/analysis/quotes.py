@@ -16,6 +16,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.tokens import Span as TokenSpan
 
+from bot.analysis.lexicons import words
 from bot.analysis.people import People
 from bot.analysis.quotes_spans import Span, find_spans, paragraphs
 from bot.analysis.speaker_decision import Decision, Speaker
@@ -35,7 +36,7 @@ KEY_RELATIVE = 0.6  # key quotes beyond KEY_MIN must score at least this share o
 INHERIT_PARAGRAPHS = 2  # a quotation naming nobody may take the speaker of one this many paragraphs back
 STATEMENT_WORDS = 40  # length at which a quote counts as a full statement for ranking
 _WORD = re.compile(r"\w+(?:['’]\w+)*")
-_MINOR = frozenset("a an and as at but by for from in into nor of on or the to with".split())
+_MINOR = words("title_case_minor_words.txt")  # "The Old Man and the Sea"
 
 
 def _words(text: str) -> list[str]:

@@ -23,8 +23,7 @@ from bot.analysis.speaker_decision import Speaker
 ORG_NOUNS = word_table("speaker_nouns.toml", "org")  # "the commission said"
 GENERIC_ORG_NOUNS = word_table("speaker_nouns.toml", "generic_org")  # "the company said"
 MESSAGE_NOUNS = word_table("speaker_nouns.toml", "message")  # "her statement"
-# Endings of nouns for people ("defenceman", "professor", "proprietor", "Republican").
-PERSON_SUFFIXES = ("man", "woman", "er", "or", "ist", "ian", "eer")
+PERSON_SUFFIXES = tuple(sorted(word_table("speaker_nouns.toml", "person_suffixes")))  # "defenceman"
 MAX_OF_TOKENS = 8  # an "of" phrase after a speaker noun kept up to this length
 NUMERIC_ENTS = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY"})
 
