@@ -212,7 +212,13 @@ def _occurrences(doc: Doc, words: tuple[str, ...], taken: set[int]) -> list[tupl
 def collect(doc: Doc, ents: list[Ent]) -> dict[str, Candidate]:
     """Candidates with evidence, from the refined entities `ents` (NER's, span-repaired)."""
     person_ends = {e.end - 1 for e in ents if e.label == "PERSON"}
-    person_words = {t.text for e in ents if e.label == "PERSON" and e.end - e.start >= 2 for t in doc[e.start : e.end]}
+    # word -> the full names (2+ words) it is part of: a candidate inside a longer name is a
+    # person's ("Brown" of "Michael Brown"); one NER labelled PERSON whole is not thereby inside one
+    person_words: dict[str, set[str]] = {}
+    for e in ents:
+        if e.label == "PERSON" and e.end - e.start >= 2:
+            for t in doc[e.start : e.end]:
+                person_words.setdefault(t.text, set()).add(doc[e.start : e.end].text)
     honorific_names: set[str] = set()
     cands: dict[str, Candidate] = {}
     for e in ents:
@@ -252,7 +258,7 @@ def _score(
     doc: Doc,
     c: Candidate,
     person_ends: set[int],
-    person_words: set[str],
+    person_words: dict[str, set[str]],
     honorific_names: set[str],
     lower_forms: set[str],
 ) -> None:
@@ -279,7 +285,7 @@ def _score(
         not org_named
         and (
             c.name in honorific_names
-            or (bool(alpha) and all(t.text in person_words for t in alpha))
+            or (bool(alpha) and all(person_words.get(t.text, set()) - {c.name} for t in alpha))
             or (len(alpha) >= 2 and alpha[0].lower_ in _first_names())
         )
     )

@@ -78,6 +78,23 @@ def test_a_surname_of_a_named_person_is_not_an_organization(nlp: Language) -> No
     assert "Quillon" not in {o.name for o in nlp(text)._.organizations}
 
 
+def test_a_name_labelled_person_whole_is_not_thereby_inside_a_persons_name(nlp: Language) -> None:
+    # NER's PERSON label on the name itself is `ner_person`'s to weigh; `person` asks whether the
+    # name sits inside a longer person's name, and "Brightwater Machine" sits inside none
+    from bot.analysis import org_evidence, orgs_spans
+
+    doc = nlp("Brightwater Machine owns the catalogue. Later, Brightwater Machine and Tam Orrel met.")
+    spans = [(0, 2, "PERSON"), (8, 10, "PERSON"), (11, 13, "PERSON")]
+    assert [doc[s:e].text for s, e, _ in spans] == ["Brightwater Machine", "Brightwater Machine", "Tam Orrel"]
+    ev = org_evidence.collect(doc, [orgs_spans.Ent(s, e, lab) for s, e, lab in spans])
+    assert ev["Brightwater Machine"].evidence["person"] == 0.0
+    assert ev["Brightwater Machine"].evidence["ner_person"] == 1.0
+    # a surname alone inside a full name still is a person's
+    doc = nlp("Tam Orrel spoke first. Orrel then left.")
+    ev = org_evidence.collect(doc, [orgs_spans.Ent(0, 2, "PERSON"), orgs_spans.Ent(5, 6, "ORG")])
+    assert ev["Orrel"].evidence["person"] == 1.0
+
+
 def test_party_member_names_come_from_the_gazetteer_parties() -> None:
     forms = party_forms()
     assert forms["Republicans"] == forms["Republican"] == "Republican Party"
