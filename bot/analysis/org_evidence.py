@@ -182,9 +182,18 @@ def _context(doc: Doc, start: int, end: int, person_ends: set[int]) -> set[str]:
         if nxt.is_lower and nxt.lemma_ in _place_nouns():
             kinds.add("place_context")  # "Logar province"
     head = doc[end - 1]
+    if _apposed_org_noun(head):
+        kinds.add("org_noun")  # "the label that owns her music, Big Machine, said"
     if head.dep_ in {"nsubj", "nsubjpass"} and head.head.lemma_.lower() in speech_verbs():
         kinds.add("speaker")
     return kinds
+
+
+def _apposed_org_noun(head: Token) -> bool:
+    """The parse puts the name and a lower-case organization noun in apposition, either way round."""
+    others = [head.head] if head.dep_ == "appos" else []
+    others += [c for c in head.children if c.dep_ == "appos"]
+    return any(o.is_lower and o.lemma_.lower() in org_nouns() for o in others)
 
 
 def _employee_before(doc: Doc, k: int, person_ends: set[int]) -> bool:

@@ -52,7 +52,8 @@ class SubjectNamer:
         self.people = people
         self.orgs = orgs  # (canonical name, lowercased names and aliases)
         self.in_quote = in_quote
-        self._org_ents = [e for e in doc.ents if e.label_ == "ORG"]
+        decided = self._org_names()
+        self._org_ents = [e for e in doc.ents if e.text.lower().removeprefix("the ") in decided]
 
     def name_of(self, tok: Token, via: str) -> Speaker:
         for name, rule in self.NAME_RULES:
@@ -123,6 +124,8 @@ class SubjectNamer:
         for child in tok.children:
             if child.dep_ in ("appos", "compound") and (child.ent_type_ == "PERSON" or child.pos_ == "PROPN"):
                 named = self.name_of(child, via)
+                if named.kind == "org" and child.dep_ == "compound" and tok.lemma_.lower() not in ORG_NOUNS:
+                    continue  # "a Weibo commenter" is a commenter; "a Netflix spokesperson" speaks for it
                 if not (named.kind == "person" and named.name and self.people.doubtful(named.name)):
                     return named  # not "Surrey" for "Surrey staff": the phrase below says more
         return None

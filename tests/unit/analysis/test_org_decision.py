@@ -95,6 +95,12 @@ def test_a_name_labelled_person_whole_is_not_thereby_inside_a_persons_name(nlp: 
     assert ev["Orrel"].evidence["person"] == 1.0
 
 
+def test_a_name_in_apposition_to_an_organization_noun_has_org_noun_evidence(nlp: Language) -> None:
+    # the parse links "label" and the name across the relative clause; adjacency would not
+    text = "The label that owns most of her music, Big Tessel, says she will be allowed to perform."
+    assert evidence_of(nlp, text, "Big Tessel")["org_noun"] == 1.0
+
+
 def test_party_member_names_come_from_the_gazetteer_parties() -> None:
     forms = party_forms()
     assert forms["Republicans"] == forms["Republican"] == "Republican Party"

@@ -435,3 +435,29 @@ def test_the_rule_that_named_the_speaker_is_recorded(nlp: Language) -> None:
         ("Quillon Water Authority", "org_description"),  # "the authority": the one of that kind
         ("Maria Oduya", "described_person"),  # "the mayor": named before with that role
     ]
+
+
+LABEL_STORY = (
+    "The label that owns most of her music, Big Tessel, says she will be allowed to perform.",
+    "Big Tessel added that the songs were licensed.",
+    "“At no point did we say she could not perform,” it said.",
+)
+
+
+def test_it_is_an_organization_the_decision_kept_whatever_ner_labelled_it(nlp: Language) -> None:
+    # the model labels "Big Tessel" PERSON; the apposition to "label" makes it an organization,
+    # and "it" refers back to organizations as decided, not to NER's ORG label
+    doc = nlp("\n\n".join(LABEL_STORY))
+    assert {e.label_ for e in doc.ents if e.text == "Big Tessel"} == {"PERSON"}
+    assert [o.name for o in doc._.organizations] == ["Big Tessel"]
+    assert [q.speaker for q in doc._.quotes] == ["Big Tessel"]
+
+
+def test_an_organization_modifying_a_person_noun_is_not_the_speaker(nlp: Language) -> None:
+    qs = quotes(
+        nlp,
+        "Brightwater Records posted the notice on Monday.",
+        "“We will not block the show,” a Brightwater Records commenter wrote.",
+        "“We will not block the show,” a Brightwater Records spokesperson said.",
+    )
+    assert [q.speaker for q in qs] == ["a Brightwater Records commenter", "Brightwater Records"]
