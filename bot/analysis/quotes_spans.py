@@ -12,13 +12,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# Opening-only, closing-only and ambiguous (straight) double marks. Doubled single marks
+# Opening-only, closing-only and ambiguous (straight) double marks, whose direction is read from
+# where they stand. Doubled single marks
 # (‘‘ ’’) are how some outlets type double quotes.
 _OPEN = {"“", "„", "«", "‘‘"}
 _CLOSE = {"”", "»", "’’"}
 _MARK = re.compile(r"‘‘|’’|[“”„«»\"]")
 _PARAGRAPH = re.compile(r"\n\s*\n")
 _OPENS_PARAGRAPH = re.compile(r"\s*(?:‘‘|[“„«\"])")
+# A straight mark right after a word or punctuation (not a colon, bracket or dash) and before a space can only
+# close ('yes," she said'): one with nothing open is a stray, not the start of a quotation.
+_CLOSES_HERE = re.compile(r"(?<=[^\s:(\[—–-])\"(?=\s|$)")
 MIN_UNCLOSED_WORDS = 4  # an unclosed mark before fewer words is more likely a typo than a quote
 
 
@@ -61,7 +65,7 @@ def find_spans(text: str) -> list[Span]:
         for m in _MARK.finditer(text, p_start, p_end):
             mark = m.group()
             if open_at is None:
-                if mark in _CLOSE:
+                if mark in _CLOSE or _CLOSES_HERE.match(text, m.start()):
                     continue  # a stray closing mark; nothing to close
                 open_at, continues = m.end(), carried and not spans_from(spans, p_start)
             elif mark in _OPEN:

@@ -26,6 +26,20 @@ def test_spans_curly_straight_nested_and_apostrophes() -> None:
     assert got == ["it’s the nation’s ‘best’ plan.", "we're done,"]
 
 
+def test_a_straight_mark_that_can_only_close_opens_nothing() -> None:
+    # the first paragraph's quotation runs on without a mark; the stray closing mark after
+    # "veterans," must not open a quotation over the narration that follows it
+    text = (
+        '"Family may be included at the discretion of the decision-maker\n\n'
+        'based on the advice of the clinicians and the veterans," said Nicholson in an email.\n\n'
+        'She said: "We include families."'
+    )
+    got = [text[s.start:s.end] for s in find_spans(text)]
+    assert got == ["Family may be included at the discretion of the decision-maker", "We include families."]
+    text = 'He added:" Families come first."'  # after a colon a mark opens, even before a space
+    assert [text[s.start:s.end] for s in find_spans(text)] == ["Families come first."]
+
+
 def test_spans_multi_paragraph_quote() -> None:
     text = "“First part of the statement goes on.\n\n“Second part ends here,” she said."
     spans = find_spans(text)
