@@ -113,7 +113,7 @@ def _name_word(tok: Token) -> bool:
 
 def name_run_after(doc: Doc, i: int) -> tuple[int, int] | None:
     """The capitalized name starting at token `i` ("ICICI Securities", "Tufts University"), or None."""
-    if i >= len(doc) or not doc[i].text[:1].isupper() or doc[i].is_sent_start:
+    if i >= len(doc) or not doc[i].text[:1].isupper() or doc[i].is_sent_start or _opens_line(doc, i):
         return None
     end = i + 1
     while end < len(doc) and end - i < MAX_NAME_TOKENS:
@@ -129,6 +129,12 @@ def name_run_after(doc: Doc, i: int) -> tuple[int, int] | None:
     while end > i and doc[end - 1].text in {"'s", "’s"}:
         end -= 1
     return (i, end) if end > i else None
+
+
+def _opens_line(doc: Doc, i: int) -> bool:
+    """Capitalized by its place: the first word of a line, which the parser may not have taken
+    for a sentence start ("Dark Matter¶Originally published on ...")."""
+    return i > 0 and "\n" in doc[i - 1].text
 
 
 def _before(doc: Doc, start: int) -> int:

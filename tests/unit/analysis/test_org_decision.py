@@ -101,6 +101,19 @@ def test_a_name_in_apposition_to_an_organization_noun_has_org_noun_evidence(nlp:
     assert evidence_of(nlp, text, "Big Tessel")["org_noun"] == 1.0
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The galaxies formed early, the team found.\n\nDark Matter\n\nOriginally published on Brightwater Science.",
+        "The galaxies formed early.\nOriginally reported by Brightwater Science.",
+    ],
+)
+def test_a_word_capitalized_by_opening_a_line_is_no_name(nlp: Language, text: str) -> None:
+    # the parser does not always start a sentence at a line break; the line start still
+    # explains the capital, so "Originally" before "published" is no news source
+    assert set(decisions(nlp, text)) == {"Brightwater Science"}
+
+
 def test_party_member_names_come_from_the_gazetteer_parties() -> None:
     forms = party_forms()
     assert forms["Republicans"] == forms["Republican"] == "Republican Party"
