@@ -126,8 +126,8 @@ def name_run_after(doc: Doc, i: int) -> tuple[int, int] | None:
             end += 2
         else:
             break
-    while end > i and doc[end - 1].text in {"'s", "’s"}:
-        end -= 1
+    while end > i and (doc[end - 1].text in {"'s", "’s"} or doc[end - 1].like_num):
+        end -= 1  # a score or count after a name is not part of it, as orgs_spans trims NER's
     return (i, end) if end > i else None
 
 

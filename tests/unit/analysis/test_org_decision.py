@@ -114,6 +114,16 @@ def test_a_word_capitalized_by_opening_a_line_is_no_name(nlp: Language, text: st
     assert set(decisions(nlp, text)) == {"Brightwater Science"}
 
 
+def test_a_number_after_a_name_is_not_part_of_it(nlp: Language) -> None:
+    # as span repair trims NER's names: "beat Japan 6-4" is Japan and a score
+    from bot.analysis.org_evidence import name_run_after
+
+    doc = nlp("The coach of Kestrel Rovers 6 said the match was close.")
+    start = next(t.i for t in doc if t.text == "Kestrel")
+    run = name_run_after(doc, start)
+    assert run is not None and doc[run[0] : run[1]].text == "Kestrel Rovers"
+
+
 def test_party_member_names_come_from_the_gazetteer_parties() -> None:
     forms = party_forms()
     assert forms["Republicans"] == forms["Republican"] == "Republican Party"
