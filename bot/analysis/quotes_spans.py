@@ -13,15 +13,14 @@ import re
 from dataclasses import dataclass
 
 # Opening-only, closing-only and ambiguous (straight) double marks, whose direction is read from
-# where they stand. Doubled single marks
-# (‘‘ ’’) are how some outlets type double quotes.
+# where they stand. Doubled single marks (‘‘ ’’) are how some outlets type double quotes.
 _OPEN = {"“", "„", "«", "‘‘"}
 _CLOSE = {"”", "»", "’’"}
 _MARK = re.compile(r"‘‘|’’|[“”„«»\"]")
 _PARAGRAPH = re.compile(r"\n\s*\n")
 _OPENS_PARAGRAPH = re.compile(r"\s*(?:‘‘|[“„«\"])")
-# A straight mark right after a word or punctuation (not a colon, bracket or dash) and before a space can only
-# close ('yes," she said'): one with nothing open is a stray, not the start of a quotation.
+# A straight mark right after a word or punctuation (not a colon, bracket or dash) and before a
+# space can only close ('yes," she said'): with nothing open it is a stray and opens nothing.
 _CLOSES_HERE = re.compile(r"(?<=[^\s:(\[—–-])\"(?=\s|$)")
 MIN_UNCLOSED_WORDS = 4  # an unclosed mark before fewer words is more likely a typo than a quote
 

@@ -28,6 +28,11 @@ MAX_OF_TOKENS = 8  # an "of" phrase after a speaker noun kept up to this length
 NUMERIC_ENTS = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY"})
 
 
+def _org_key(text: str) -> str:
+    """How an organization's name is looked up among its names and aliases ("the FBI" -> "fbi")."""
+    return text.lower().removeprefix("the ")
+
+
 def _definite(noun: Token) -> bool:
     """Whether the noun phrase opens with "the" (a description of someone already named)."""
     return any(c.dep_ == "det" and c.lower_ == "the" for c in noun.children)
@@ -52,8 +57,8 @@ class SubjectNamer:
         self.people = people
         self.orgs = orgs  # (canonical name, lowercased names and aliases)
         self.in_quote = in_quote
-        decided = self._org_names()
-        self._org_ents = [e for e in doc.ents if e.text.lower().removeprefix("the ") in decided]
+        decided = self._org_names()  # organizations as decided, whatever NER labelled them
+        self._org_ents = [e for e in doc.ents if _org_key(e.text) in decided]
 
     def name_of(self, tok: Token, via: str) -> Speaker:
         for name, rule in self.NAME_RULES:
@@ -254,7 +259,7 @@ class SubjectNamer:
         return {n for _, names in self.orgs for n in names}
 
     def _canonical_org(self, text: str) -> str:
-        low = text.lower().removeprefix("the ")
+        low = _org_key(text)
         for canonical, names in self.orgs:
             if low in names:
                 return canonical
