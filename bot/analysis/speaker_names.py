@@ -16,16 +16,20 @@ from typing import ClassVar
 
 from spacy.tokens import Doc, Span, Token
 
-from bot.analysis.lexicons import word_table
+from bot.analysis.lexicons import HashedWords, hashed_word_list, word_table
 from bot.analysis.people import PERSON_PRONOUNS, SUBJECT_REACH, People, clean_name, looks_like_name, role_nouns
 from bot.analysis.speaker_decision import Speaker
 
 ORG_NOUNS = word_table("speaker_nouns.toml", "org")  # "the commission said"
 GENERIC_ORG_NOUNS = word_table("speaker_nouns.toml", "generic_org")  # "the company said"
 MESSAGE_NOUNS = word_table("speaker_nouns.toml", "message")  # "her statement"
-PERSON_SUFFIXES = tuple(sorted(word_table("speaker_nouns.toml", "person_suffixes")))  # "defenceman"
 MAX_OF_TOKENS = 8  # an "of" phrase after a speaker noun kept up to this length
 NUMERIC_ENTS = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY"})
+
+
+def person_nouns() -> HashedWords:
+    """Words for people by WordNet ("proprietor", "maverick"; lexicons/wordnet_person_nouns.txt)."""
+    return hashed_word_list("wordnet_person_nouns.txt")
 
 
 def _org_key(text: str) -> str:
@@ -44,7 +48,7 @@ def _epithet(noun: Token) -> bool:
     low = noun.lower_
     if noun.tag_ not in ("NN", "NNP") or not _definite(noun) or low in ORG_NOUNS | MESSAGE_NOUNS:
         return False
-    if low not in role_nouns() and not low.endswith(PERSON_SUFFIXES):
+    if low not in role_nouns() and low not in person_nouns():
         return False
     return any(c.dep_ in ("amod", "compound", "nmod") and c.i < noun.i for c in noun.children)
 

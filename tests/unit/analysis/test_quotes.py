@@ -353,6 +353,16 @@ def test_epithet_after_a_quote_is_the_person_just_named(nlp: Language) -> None:
     assert [q.speaker for q in qs] == ["Mitch McConnell"]
 
 
+def test_epithet_by_a_word_wordnet_files_as_a_person(nlp: Language) -> None:
+    # "maverick" has no person-like ending; WordNet's first sense of it is a person
+    qs = quotes(
+        nlp,
+        "Cartoonist Andre Tolliver draws every page by hand. Tolliver has cerebral palsy, which makes drawing slow.",
+        "“There are few disabled heroes in comics,” says the bow-tied maverick.",
+    )
+    assert [q.speaker for q in qs] == ["Andre Tolliver"]
+
+
 def test_name_used_as_a_modifier_is_no_antecedent(nlp: Language) -> None:
     qs = quotes(
         nlp,
