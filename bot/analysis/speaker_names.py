@@ -61,8 +61,9 @@ class SubjectNamer:
         self.people = people
         self.orgs = orgs  # (canonical name, lowercased names and aliases)
         self.in_quote = in_quote
-        decided = self._org_names()  # organizations as decided, whatever NER labelled them
-        self._org_ents = [e for e in doc.ents if _org_key(e.text) in decided]
+        self._org_names = {n for _, names in orgs for n in names}  # read once, not per subject
+        # organizations as decided, whatever NER labelled them
+        self._org_ents = [e for e in doc.ents if _org_key(e.text) in self._org_names]
 
     def name_of(self, tok: Token, via: str) -> Speaker:
         for name, rule in self.NAME_RULES:
@@ -124,7 +125,7 @@ class SubjectNamer:
             start -= 1
         words = clean_name(self.doc[start:tok.i + 1])
         org = self._canonical_org(" ".join(words)) if words else None
-        if org is not None and org.lower() in self._org_names():
+        if org is not None and org.lower() in self._org_names:
             return Speaker(org, "org", via)
         return self.person(words, tok, via) if looks_like_name(words) else None
 
@@ -258,9 +259,6 @@ class SubjectNamer:
 
     def _known_person_words(self) -> set[str]:
         return {w for name in self.people.records for w in name.split()}
-
-    def _org_names(self) -> set[str]:
-        return {n for _, names in self.orgs for n in names}
 
     def _canonical_org(self, text: str) -> str:
         low = _org_key(text)
