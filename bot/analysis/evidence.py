@@ -22,8 +22,12 @@ class Weights:
 
 @cache
 def load_weights(path: Path) -> Weights:
-    data = tomllib.loads(path.read_text("utf8"))
-    return Weights(float(data.get("bias", 0.0)), {k: float(v) for k, v in data["weights"].items()})
+    """`bias` and a `[weights]` table of numbers; ValueError naming the file otherwise."""
+    try:
+        data = tomllib.loads(path.read_text("utf8"))
+        return Weights(float(data.get("bias", 0.0)), {k: float(v) for k, v in data["weights"].items()})
+    except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ValueError(f"decision weights {path}: {type(exc).__name__}: {exc}") from exc
 
 
 def weigh(evidence: Mapping[str, float], weights: Weights) -> tuple[float, Votes]:

@@ -28,6 +28,7 @@ from spacy.attrs import ENT_IOB, ENT_TYPE, IDX, IS_STOP, LEMMA, LENGTH, LIKE_NUM
 from spacy.parts_of_speech import IDS as POS_IDS
 from spacy.tokens import Doc
 
+from bot.analysis import rarity
 from bot.analysis.lexicons import HashedWords, hashed_word_list, word_list
 from bot.analysis.rarity import informativeness
 
@@ -347,6 +348,12 @@ def salience_scores(tk: Tokens) -> dict[str, float]:
 def topical_nouns() -> HashedWords:
     """Nouns that name what happened rather than a thing ("impeachment", "slowdown")."""
     return hashed_word_list("wordnet_topical_nouns.txt")
+
+
+def load_lexicons() -> None:
+    """Read every word list theme ranking uses (the themes component's `initialize`)."""
+    for loader in (topical_nouns, load_stop_phrases, rarity.warm):
+        loader()
 
 
 def rank(doc: Doc, themes: bool = False) -> list[Candidate]:

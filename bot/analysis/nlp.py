@@ -8,7 +8,8 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 # Importing the modules registers their factories with spaCy.
-from bot.analysis import keyphrases, org_evidence, orgs, person_names, quotes, rarity, source_kinds, summary, themes
+from bot.analysis import orgs, person_names, quotes, source_kinds, summary, themes
+from bot.analysis.pipes import DataPipe
 from bot.errors import ModelError
 from bot.models import Analysis
 
@@ -30,9 +31,6 @@ def load_nlp(model: str) -> Language:
     """Load `model` (a package name or path) and add our components; ModelError if unusable."""
     import spacy
 
-    rarity.warm()  # before the model: the read's short-lived strings do not add to the model's peak
-    org_evidence.wordnet_non_org()  # likewise
-    keyphrases.topical_nouns()
     try:
         nlp = spacy.load(model, exclude=list(UNUSED_COMPONENTS))
     except OSError as exc:
@@ -49,7 +47,13 @@ def load_nlp(model: str) -> Language:
     if missing:
         raise ModelError(f"spaCy pipeline {model!r} lacks required components: {sorted(missing)}")
     for name, before, after in OUR_COMPONENTS:
-        nlp.add_pipe(name, before=before, after=after)
+        pipe = nlp.add_pipe(name, before=before, after=after)
+        if not isinstance(pipe, DataPipe):
+            continue
+        try:
+            pipe.initialize(lambda: [], nlp=nlp)
+        except Exception as exc:  # a missing file, bad TOML or JSON: every story would fail on it
+            raise ModelError(f"{name} could not read its data: {type(exc).__name__}: {exc}") from exc
     return nlp
 
 

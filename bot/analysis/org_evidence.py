@@ -16,6 +16,7 @@ from functools import cache
 
 from spacy.tokens import Doc, Token
 
+from bot.analysis import rarity
 from bot.analysis.lexicons import HashedWords, hashed_word_list, word_table
 from bot.analysis.orgs_lexicons import LEGAL_FORMS, known_orgs, non_org_acronyms, org_suffixes, word_list
 from bot.analysis.orgs_spans import HONORIFICS, TITLES, Ent, joined_hyphen
@@ -324,6 +325,13 @@ def _score(
     ev["wordnet_non_org"] = float(_wordnet_says_not_org(c.name))
     words = [t.text for t in toks if not t.is_punct]  # "Jo-Wilfried": its hyphen apart
     ev["person_shaped"] = float(not ev["gazetteer"] and person_shaped(words))
+
+
+def load_lexicons() -> None:
+    """Read every word list the evidence uses (the organization component's `initialize`)."""
+    for loader in (_non_org_head_words, _place_nouns, _generic_words, wordnet_non_org, _first_names, party_forms,
+                   non_org_acronyms, role_nouns, speech_verbs, rarity.warm):
+        loader()
 
 
 @cache

@@ -19,7 +19,9 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from bot.analysis import org_decision, org_evidence, orgs_aggregate, orgs_spans
-from bot.analysis.orgs_lexicons import GAZETTEER_PATHS, KnownOrg, known_orgs
+from bot.analysis.evidence import Weights, load_weights
+from bot.analysis.orgs_lexicons import GAZETTEER_PATHS, known_orgs
+from bot.analysis.pipes import DataPipe
 
 GAZETTEER = "newsbot_org_gazetteer"
 ORG = "ORG"
@@ -32,7 +34,7 @@ for _name in ("organizations", "org_decisions"):
         Doc.set_extension(_name, default=[])
 
 
-class Gazetteer:
+class Gazetteer(DataPipe):
     """Marks gazetteer names (case-sensitive: "WHO" the agency, not "who") as ORG entities whose
     entity id is the canonical name, before NER, so NER builds around them.
 
@@ -40,17 +42,23 @@ class Gazetteer:
     for ~6,000 names cost 63 MB and 2.5 s of start-up in every analysis process; a dict keyed by
     token texts matches the same spans for a few MB."""
 
-    def __init__(self, nlp: Language, entries: tuple[KnownOrg, ...]) -> None:
+    name = GAZETTEER
+
+    def __init__(self, paths: tuple[Path, ...]) -> None:
+        self.paths = paths
         self.names: dict[tuple[str, ...], str] = {}
         self.lengths: dict[str, set[int]] = {}  # first word -> lengths of the names it starts
-        for entry in entries:
+
+    def load(self, nlp: Language) -> None:
+        """Read the gazetteer files and index every name by its tokens."""
+        for entry in known_orgs(self.paths):
             for name in entry.names:
                 key = tuple(t.text for t in nlp.tokenizer(name))
                 if key:
                     self.names.setdefault(key, entry.name)  # an earlier entry keeps a shared alias
                     self.lengths.setdefault(key[0], set()).add(len(key))
 
-    def __call__(self, doc: Doc) -> Doc:
+    def process(self, doc: Doc) -> Doc:
         words = [t.text for t in doc]
         found = [
             Span(doc, i, i + n, label=ORG, span_id=self.names[key])
@@ -68,23 +76,45 @@ class Gazetteer:
 @Language.factory(GAZETTEER, default_config={"path": None}, assigns=["doc.ents", "token.ent_type", "token.ent_iob"])
 def make_gazetteer(nlp: Language, name: str, path: str | None) -> Gazetteer:
     """The organizations gazetteer (`path`: a JSONL file; default: ours)."""
-    return Gazetteer(nlp, known_orgs((Path(path),) if path else GAZETTEER_PATHS))
+    return Gazetteer((Path(path),) if path else GAZETTEER_PATHS)
 
 
-@Language.component(
-    COMPONENT, requires=["doc.ents"], assigns=["doc.ents", "doc._.organizations", "doc._.org_decisions"]
+class Organizations(DataPipe):
+    """Span repair, candidates with evidence, one weighted decision, salience; the decision's
+    weights (a TOML file) and the evidence's word lists are its data."""
+
+    name = COMPONENT
+
+    def __init__(self, weights_path: Path) -> None:
+        self.weights_path = weights_path
+        self.weights = Weights(0.0, {})
+
+    def load(self, nlp: Language) -> None:
+        self.weights = load_weights(self.weights_path)
+        org_evidence.load_lexicons()
+
+    def process(self, doc: Doc) -> Doc:
+        ents = [orgs_spans.Ent(e.start, e.end, e.label_, e.ent_id_, bool(e.ent_id_)) for e in doc.ents]
+        ents = orgs_spans.refine(doc, ents)
+        # Later components (people, speakers) read the repaired entities, not the decided ones:
+        # relabelling doc.ents by the decision cost GGT speaker accuracy (0.921 -> 0.910).
+        doc.ents = [Span(doc, e.start, e.end, label=e.label, span_id=e.kb or 0) for e in ents]
+        candidates = org_evidence.collect(doc, ents)
+        decisions = {name: org_decision.decide(c, self.weights) for name, c in candidates.items()}
+        doc._.org_decisions = sorted(decisions.values(), key=lambda d: -d.score)
+        doc._.organizations = orgs_aggregate.organizations(doc, decided_mentions(doc, candidates, decisions))
+        return doc
+
+
+@Language.factory(
+    COMPONENT,
+    default_config={"weights": None},
+    requires=["doc.ents"],
+    assigns=["doc.ents", "doc._.organizations", "doc._.org_decisions"],
 )
-def organizations(doc: Doc) -> Doc:
-    ents = [orgs_spans.Ent(e.start, e.end, e.label_, e.ent_id_, bool(e.ent_id_)) for e in doc.ents]
-    ents = orgs_spans.refine(doc, ents)
-    # Later components (people, speakers) read the repaired entities, not the decided ones:
-    # relabelling doc.ents by the decision cost GGT speaker accuracy (0.921 -> 0.910).
-    doc.ents = [Span(doc, e.start, e.end, label=e.label, span_id=e.kb or 0) for e in ents]
-    candidates = org_evidence.collect(doc, ents)
-    decisions = {name: org_decision.decide(c) for name, c in candidates.items()}
-    doc._.org_decisions = sorted(decisions.values(), key=lambda d: -d.score)
-    doc._.organizations = orgs_aggregate.organizations(doc, decided_mentions(doc, candidates, decisions))
-    return doc
+def make_organizations(nlp: Language, name: str, weights: str | None) -> Organizations:
+    """The organization decision (`weights`: a TOML file like config/org_decision.toml; default: it)."""
+    return Organizations(Path(weights) if weights else org_decision.WEIGHTS_FILE)
 
 
 def decided_mentions(

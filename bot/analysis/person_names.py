@@ -21,6 +21,7 @@ from spacy.parts_of_speech import PROPN
 from spacy.tokens import Doc, Span, Token
 
 from bot.analysis.people import HONORIFICS, non_person_heads, role_nouns, speech_verbs
+from bot.analysis.pipes import DataPipe
 
 COMPONENT = "newsbot_person_names"
 PERSON = "PERSON"
@@ -222,7 +223,20 @@ def relabel(doc: Doc) -> list[Span]:
     return sorted(kept + add, key=lambda e: e.start)
 
 
-@Language.component(COMPONENT, requires=["doc.ents"], assigns=["doc.ents"])
-def recover_person_names(doc: Doc) -> Doc:
-    doc.ents = relabel(doc)
-    return doc
+class PersonNames(DataPipe):
+    """Person names the NER missed; the people word lists are its data."""
+
+    name = COMPONENT
+
+    def load(self, nlp: Language) -> None:
+        for loader in (non_person_heads, role_nouns, speech_verbs):
+            loader()
+
+    def process(self, doc: Doc) -> Doc:
+        doc.ents = relabel(doc)
+        return doc
+
+
+@Language.factory(COMPONENT, requires=["doc.ents"], assigns=["doc.ents"])
+def make_person_names(nlp: Language, name: str) -> PersonNames:
+    return PersonNames()

@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import bisect
 import re
+from pathlib import Path
 
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.tokens import Span as TokenSpan
 
+from bot.analysis import speaker_decision, speakers
+from bot.analysis.evidence import Weights, load_weights
 from bot.analysis.lexicons import words
 from bot.analysis.people import People
+from bot.analysis.pipes import DataPipe
 from bot.analysis.quotes_spans import Span, find_spans, paragraphs
 from bot.analysis.speaker_decision import Decision, Speaker
 from bot.analysis.speakers import Attributor
@@ -115,8 +119,9 @@ def org_table(doc: Doc) -> list[tuple[str, set[str]]]:
     return out
 
 
-def extract(doc: Doc) -> tuple[list[Quote], list[Person], list[Decision]]:
-    """Quotes, people and each quote's speaker decision (the pure core of the component)."""
+def extract(doc: Doc, weights: Weights | None = None) -> tuple[list[Quote], list[Person], list[Decision]]:
+    """Quotes, people and each quote's speaker decision (the pure core of the component);
+    `weights`: the speaker decision's (default: config/speaker_decision.toml)."""
     text = doc.text
     spans: list[tuple[Span, TokenSpan]] = []
     in_quote = [False] * len(doc)
@@ -129,7 +134,7 @@ def extract(doc: Doc) -> tuple[list[Quote], list[Person], list[Decision]]:
         spans.append((sp, tspan))
     orgs = org_table(doc)
     people = People(doc, {n for _, names in orgs for n in names}, in_quote)
-    attributor = Attributor(doc, people, orgs, in_quote)
+    attributor = Attributor(doc, people, orgs, in_quote, weights)
     para_starts = [s for s, _ in paragraphs(text)]
     token_starts = doc.to_array("IDX").tolist()
 
@@ -186,7 +191,26 @@ def _para_index(starts: list[int], pos: int) -> int:
     return bisect.bisect_right(starts, pos) - 1
 
 
-@Language.component(COMPONENT)
-def quotes(doc: Doc) -> Doc:
-    doc._.quotes, doc._.people, doc._.speaker_decisions = extract(doc)
-    return doc
+class Quotes(DataPipe):
+    """Quotes and their speakers; the speaker decision's weights (a TOML file) and the word lists
+    the readings use are its data."""
+
+    name = COMPONENT
+
+    def __init__(self, weights_path: Path) -> None:
+        self.weights_path = weights_path
+        self.weights = Weights(0.0, {})
+
+    def load(self, nlp: Language) -> None:
+        self.weights = load_weights(self.weights_path)
+        speakers.load_lexicons()
+
+    def process(self, doc: Doc) -> Doc:
+        doc._.quotes, doc._.people, doc._.speaker_decisions = extract(doc, self.weights)
+        return doc
+
+
+@Language.factory(COMPONENT, default_config={"weights": None})
+def make_quotes(nlp: Language, name: str, weights: str | None) -> Quotes:
+    """Quotes (`weights`: a TOML file like config/speaker_decision.toml; default: it)."""
+    return Quotes(Path(weights) if weights else speaker_decision.WEIGHTS_FILE)

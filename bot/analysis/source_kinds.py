@@ -21,6 +21,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from bot.analysis.orgs_lexicons import known_orgs
+from bot.analysis.pipes import DataPipe
 from bot.models import Organization, Quote
 from bot.paths import LEXICONS
 
@@ -132,9 +133,12 @@ def quote_kind(
     return _decide(evidence, r, OTHER), (named[0].name if named else None)
 
 
-def classify(quotes: Sequence[Quote], orgs: Sequence[Organization]) -> tuple[list[Quote], list[Organization]]:
-    """Every organization with its kind, every quote with its source kind and organization."""
-    r = rules()
+def classify(
+    quotes: Sequence[Quote], orgs: Sequence[Organization], r: Rules | None = None
+) -> tuple[list[Quote], list[Organization]]:
+    """Every organization with its kind, every quote with its source kind and organization
+    (`r`: default, config/lexicons/source_kinds.toml)."""
+    r = r or rules()
     kinded = [dataclasses.replace(o, kind=org_kind(o.name, o.aliases, r).kind) for o in orgs]
     out = []
     for q in quotes:
@@ -143,7 +147,20 @@ def classify(quotes: Sequence[Quote], orgs: Sequence[Organization]) -> tuple[lis
     return out, kinded
 
 
-@Language.component(COMPONENT)
-def source_kinds(doc: Doc) -> Doc:
-    doc._.quotes, doc._.organizations = classify(doc._.quotes, doc._.organizations)
-    return doc
+class SourceKinds(DataPipe):
+    """The kind of each quote's source; its rules (source_kinds.toml and the gazetteer's kinds)
+    are its data."""
+
+    name = COMPONENT
+
+    def load(self, nlp: Language) -> None:
+        self.rules = rules()
+
+    def process(self, doc: Doc) -> Doc:
+        doc._.quotes, doc._.organizations = classify(doc._.quotes, doc._.organizations, self.rules)
+        return doc
+
+
+@Language.factory(COMPONENT)
+def make_source_kinds(nlp: Language, name: str) -> SourceKinds:
+    return SourceKinds()

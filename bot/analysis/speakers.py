@@ -12,9 +12,19 @@ from __future__ import annotations
 
 from spacy.tokens import Doc, Span, Token
 
-from bot.analysis.people import PERSON_PRONOUNS, People, clean_name, first_name_genders, looks_like_name, speech_verbs
-from bot.analysis.speaker_decision import NOBODY, Candidate, Decision, Speaker, decide
-from bot.analysis.speaker_names import SubjectNamer
+from bot.analysis.evidence import Weights, load_weights
+from bot.analysis.people import (
+    PERSON_PRONOUNS,
+    People,
+    clean_name,
+    first_name_genders,
+    looks_like_name,
+    non_person_heads,
+    role_nouns,
+    speech_verbs,
+)
+from bot.analysis.speaker_decision import NOBODY, WEIGHTS_FILE, Candidate, Decision, Speaker, decide
+from bot.analysis.speaker_names import SubjectNamer, person_nouns
 
 NEAR_AFTER = 4  # tokens between a closing mark and "he said" for the attribution to be adjacent
 _MARKS = frozenset("“”\"‘’'«»")
@@ -27,6 +37,12 @@ def _personal(name: str, known: set[str]) -> bool:
     return name in known or (len(words) >= 2 and words[0].lower() in first_name_genders())
 
 
+def load_lexicons() -> None:
+    """Read every word list the readings use (the quotes component's `initialize`)."""
+    for loader in (speech_verbs, role_nouns, non_person_heads, first_name_genders, person_nouns):
+        loader()
+
+
 def is_speech_verb(token: Token, verbs: frozenset[str]) -> bool:
     return token.pos_ in ("VERB", "AUX") and token.lemma_.lower() in verbs
 
@@ -34,8 +50,16 @@ def is_speech_verb(token: Token, verbs: frozenset[str]) -> bool:
 class Attributor:
     """Attribute quotations in one document (`in_quote[i]` marks tokens inside any quote)."""
 
-    def __init__(self, doc: Doc, people: People, orgs: list[tuple[str, set[str]]], in_quote: list[bool]):
+    def __init__(
+        self,
+        doc: Doc,
+        people: People,
+        orgs: list[tuple[str, set[str]]],
+        in_quote: list[bool],
+        weights: Weights | None = None,
+    ):
         self.doc = doc
+        self.weights = weights or load_weights(WEIGHTS_FILE)  # the speaker decision's
         self.people = people
         self.in_quote = in_quote
         self.verbs = speech_verbs()
@@ -49,7 +73,7 @@ class Attributor:
         names nobody, or which `continues` the previous one, also hears the narration since
         token `narration_from` and the `previous` speaker (None when too far back)."""
         candidates = self.readings(q)
-        own = decide(candidates)
+        own = decide(candidates, self.weights)
         self._note(own.speaker)
         if own.speaker.name is not None and not continues:
             return own.speaker, own
@@ -57,7 +81,7 @@ class Attributor:
         for via, who in (("narration", self.narrator(narration_from, q.start)), ("inherited", previous)):
             if who is not None:
                 candidates.append(Candidate(Speaker(who.name, who.kind, via), {via: 1.0, **carried}))
-        return own.speaker, decide(candidates)
+        return own.speaker, decide(candidates, self.weights)
 
     def readings(self, q: Span) -> list[Candidate]:
         """Each reporting verb's subject around the quotation (words within NEAR_AFTER after the

@@ -10,6 +10,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from bot.analysis import keyphrases, topics
+from bot.analysis.pipes import DataPipe
 from bot.models import Theme
 
 COMPONENT = "newsbot_themes"
@@ -27,8 +28,21 @@ def find_themes(doc: Doc, n: int = MAX_THEMES) -> list[Theme]:
     return [Theme(c.label, round(c.score / best, 3)) for c in chosen]
 
 
-@Language.component(COMPONENT)
-def themes(doc: Doc) -> Doc:
-    doc._.themes = find_themes(doc)
-    doc._.topics = topics.assign(doc)
-    return doc
+class Themes(DataPipe):
+    """Themes and topics; the word lists they weigh phrases by and the IPTC lexicon are its data."""
+
+    name = COMPONENT
+
+    def load(self, nlp: Language) -> None:
+        keyphrases.load_lexicons()
+        topics.load_lexicons()
+
+    def process(self, doc: Doc) -> Doc:
+        doc._.themes = find_themes(doc)
+        doc._.topics = topics.assign(doc)
+        return doc
+
+
+@Language.factory(COMPONENT)
+def make_themes(nlp: Language, name: str) -> Themes:
+    return Themes()

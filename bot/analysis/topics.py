@@ -100,6 +100,11 @@ def _owners() -> dict[tuple[str, ...], tuple[str, ...]]:
     return {kw: ids for entries in load_lexicon().index.values() for kw, ids in entries}
 
 
+def load_lexicons() -> None:
+    """Read the IPTC lexicon and index it (the themes component's `initialize`)."""
+    _owners()
+
+
 def scores(doc: Doc) -> dict[str, float]:
     """Evidence per topic id (children not yet rolled up), scaled to a typical article length."""
     words = [(t.lemma_.lower(), t.lower_) for t in doc if not (t.is_punct or t.is_space)]

@@ -3,6 +3,8 @@ and the weighted vote (expected values worked out by hand from config/org_decisi
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from spacy.language import Language
 
@@ -154,14 +156,18 @@ def test_according_to_a_person_and_a_following_clause_are_not_organization_evide
     assert "Quillon" not in {o.name for o in nlp(text)._.organizations}
 
 
-def test_gazetteer_marks_known_names_case_sensitively_longest_first() -> None:
+def test_gazetteer_marks_known_names_case_sensitively_longest_first(tmp_path: Path) -> None:
     import spacy
 
     from bot.analysis.orgs import Gazetteer
-    from bot.analysis.orgs_lexicons import KnownOrg
 
+    entries = tmp_path / "orgs.jsonl"
+    entries.write_text(
+        '{"name": "World Health Organization", "aliases": ["WHO"]}\n{"name": "Acme", "aliases": ["Acme Labs"]}\n'
+    )
     nlp = spacy.blank("en")
-    gaz = Gazetteer(nlp, (KnownOrg("World Health Organization", ("WHO",)), KnownOrg("Acme", ("Acme Labs",))))
+    gaz = Gazetteer((entries,))
+    gaz.initialize(nlp=nlp)
     doc = gaz(nlp("The WHO said who knows, and Acme Labs agreed with the WHO"))
     assert [(e.text, e.ent_id_) for e in doc.ents] == [
         ("WHO", "World Health Organization"),

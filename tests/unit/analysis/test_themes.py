@@ -30,6 +30,7 @@ SPORT = (
 def nlp() -> Language:
     pipe = spacy.load(Settings().spacy_model, exclude=["senter"])
     pipe.add_pipe(themes.COMPONENT, last=True)
+    pipe.get_pipe(themes.COMPONENT).initialize(lambda: [], nlp=pipe)  # type: ignore[attr-defined]
     return pipe
 
 
