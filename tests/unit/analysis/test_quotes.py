@@ -90,6 +90,19 @@ def test_partial_quote_in_paraphrase_is_kept(nlp: Language, paras: tuple[str, ..
     assert [(q.text, q.speaker) for q in quotes(nlp, *paras)] == [expected]
 
 
+def test_a_fragment_in_what_a_reporting_verb_reports_is_a_partial_quote(nlp: Language) -> None:
+    # the parse gives the fragment's own verb ("is") a subject ("the authority's claim"), so the
+    # reading that wins is the governing verb's; "said" above it still makes it reported speech
+    reported = quotes(
+        nlp,
+        "A refugee who asked not to be named said that the Quillon Water Authority's claim is "
+        "“absolutely not true.”",
+    )
+    assert [q.text for q in reported] == ["absolutely not true."]
+    # a fragment only a non-reporting verb governs stays a term
+    assert quotes(nlp, "On their second date, Anna Kowal decided to drop “the bomb.”") == []
+
+
 def test_continuation_paragraph_inherits_speaker(nlp: Language) -> None:
     qs = quotes(
         nlp,
