@@ -22,11 +22,6 @@ TEXT = (
 )
 
 
-@pytest.fixture(scope="module")
-def nlp() -> Language:
-    return load_nlp(MODEL)
-
-
 def _with_weights(nlp: Language, component: str, path: Path) -> None:
     nlp.replace_pipe(component, component, config={"weights": str(path)})
     nlp.get_pipe(component).initialize(lambda: [], nlp=nlp)  # type: ignore[attr-defined]
@@ -40,7 +35,7 @@ def test_a_component_used_before_it_read_its_data_says_so() -> None:
 
 
 def test_the_organization_weights_come_from_the_file_the_config_names(tmp_path: Path) -> None:
-    nlp = load_nlp(MODEL)  # its own: the pipes are replaced below
+    nlp = load_nlp(MODEL)  # a pipeline of its own: a pipe is replaced below
     assert "Quillon Water Authority" in {o.name for o in nlp(TEXT)._.organizations}
     nothing_passes = tmp_path / "orgs.toml"
     nothing_passes.write_text("bias = -100.0\n[weights]\nner_org = 1.0\n")
