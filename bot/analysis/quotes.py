@@ -20,11 +20,11 @@ from spacy.tokens import Span as TokenSpan
 from bot.analysis import speaker_decision, speakers
 from bot.analysis.evidence import Weights, load_weights
 from bot.analysis.lexicons import words
-from bot.analysis.people import People, speech_verbs
+from bot.analysis.people import People
 from bot.analysis.pipes import DataPipe
 from bot.analysis.quotes_spans import Span, find_spans, paragraphs
 from bot.analysis.speaker_decision import Decision, Speaker
-from bot.analysis.speakers import Attributor, is_speech_verb
+from bot.analysis.speakers import Attributor
 from bot.models import Person, Quote
 
 COMPONENT = "newsbot_quotes"
@@ -55,7 +55,7 @@ def is_title_of_work(text: str) -> bool:
     return all(w[0].isupper() or w[0].isdigit() or w.lower() in _MINOR for w in words) and words[0][0].isupper()
 
 
-def keep(text: str, speaker: Speaker, lone_noun: bool = False, reported: bool = False) -> bool:
+def keep(text: str, speaker: Speaker, lone_noun: bool = False) -> bool:
     """Whether a quoted span is speech (`speaker` as the reporting verb gave it, before any
     inheritance: "“Hi, friends,” she said" is speech even when "she" finds nobody).
 
@@ -64,12 +64,10 @@ def keep(text: str, speaker: Speaker, lone_noun: bool = False, reported: bool = 
     A few words count when they close like speech ("“Amazing,” Davis said") or when they are a
     lower-case fragment in a sentence whose reporting verb names a source: a partial quote of
     what someone said ("the mayor said the plan was “a costly mistake”"; the newsroom set's
-    convention), also when the name came from the fragment's own clause but a reporting verb
-    outside the marks governs it (`reported`: "X said that the firm's claim is “not true.”").
-    A lone noun stays out (`lone_noun`: "critics called it a “giveaway”", a term; the set
-    excludes terms), and so do fragments only a governing noun attributes (terms, not
+    convention). A lone noun stays out (`lone_noun`: "critics called it a “giveaway”", a term;
+    the set excludes terms), and so do fragments only a governing noun attributes (terms, not
     speech, more often than not on the set's dev half)."""
-    attributed = speaker.via in ("after", "before", "according") or (speaker.via == "head" and reported)
+    attributed = speaker.via in ("after", "before", "according")
     words = _words(text)
     stripped = text.strip()
     if len(words) >= 2 and is_title_of_work(stripped.rstrip(".,!?;:")):
@@ -148,7 +146,7 @@ def extract(doc: Doc, weights: Weights | None = None) -> tuple[list[Quote], list
         since = max(prev_end, bisect.bisect_left(token_starts, para_starts[max(para - 1, 0)]))
         recent = previous if para - prev_para <= INHERIT_PARAGRAPHS else None
         attributed, decision = attributor.attribute(tspan, since, recent, sp.continues)
-        if not keep(text[sp.start:sp.end], attributed, _lone_noun(tspan), _reported(tspan, in_quote)):
+        if not keep(text[sp.start:sp.end], attributed, _lone_noun(tspan)):
             continue  # a scare quote inside the narration does not end it ("Stubbs said the 'x' …")
         prev_end = tspan.end
         found.append((sp, decision))
@@ -187,12 +185,6 @@ def extract(doc: Doc, weights: Weights | None = None) -> tuple[list[Quote], list
 def _lone_noun(span: TokenSpan) -> bool:
     words = [t for t in span if t.is_alpha]
     return len(words) == 1 and words[0].pos_ in ("NOUN", "PROPN")
-
-
-def _reported(span: TokenSpan, in_quote: list[bool]) -> bool:
-    """The quotation sits in what a reporting verb outside it reports ("X said that the claim is “…”")."""
-    verbs = speech_verbs()
-    return any(not in_quote[a.i] and is_speech_verb(a, verbs) for a in span.root.ancestors)
 
 
 def _para_index(starts: list[int], pos: int) -> int:

@@ -197,14 +197,19 @@ class Attributor:
         return Speaker(None, "none", via)
 
     def _governor(self, q: Span) -> Speaker:
-        """Walk up from the quotation to the first verb outside it with a person or org subject."""
+        """Walk up from the quotation to the first verb outside it with a person or org subject;
+        under a reporting verb only that verb's subject speaks ("X said that the ministry's claim
+        is “not true”": X, never the ministry whose claim X denies)."""
+        verbs: list[Token] = []
         tok = q.root
         for _ in range(MAX_HEAD_CLIMB):
             if tok.head is tok or self._breaks(tok.head.i, tok.i):
                 break  # a sentence the parser ran across a paragraph break ("Story continues …")
             tok = tok.head
-            if self.in_quote[tok.i] or tok.pos_ not in ("VERB", "AUX"):
-                continue
+            if not self.in_quote[tok.i] and tok.pos_ in ("VERB", "AUX"):
+                verbs.append(tok)
+        reporting = next((v for v in verbs if is_speech_verb(v, self.verbs)), None)
+        for tok in verbs if reporting is None else [reporting]:
             for child in tok.children:
                 if child.dep_ in ("nsubj", "nsubjpass") and not self.in_quote[child.i]:
                     found = self.names.name_of(child, "head")

@@ -90,15 +90,14 @@ def test_partial_quote_in_paraphrase_is_kept(nlp: Language, paras: tuple[str, ..
     assert [(q.text, q.speaker) for q in quotes(nlp, *paras)] == [expected]
 
 
-def test_a_fragment_in_what_a_reporting_verb_reports_is_a_partial_quote(nlp: Language) -> None:
-    # the parse gives the fragment's own verb ("is") a subject ("the authority's claim"), so the
-    # reading that wins is the governing verb's; "said" above it still makes it reported speech
-    reported = quotes(
+def test_under_a_reporting_verb_its_subject_speaks_not_the_subject_of_the_quoted_clause(nlp: Language) -> None:
+    # "the authority's claim" is the subject of the clause the fragment ends; the refugee says it
+    qs = quotes(
         nlp,
         "A refugee who asked not to be named said that the Quillon Water Authority's claim is "
         "“absolutely not true.”",
     )
-    assert [q.text for q in reported] == ["absolutely not true."]
+    assert [(q.text, q.speaker) for q in qs] == [("absolutely not true.", "A refugee")]
     # a fragment only a non-reporting verb governs stays a term
     assert quotes(nlp, "On their second date, Anna Kowal decided to drop “the bomb.”") == []
 
