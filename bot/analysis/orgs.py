@@ -19,9 +19,8 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from bot.analysis import org_decision, org_evidence, orgs_aggregate, orgs_spans
-from bot.analysis.evidence import Weights, load_weights
 from bot.analysis.orgs_lexicons import GAZETTEER_PATHS, known_orgs
-from bot.analysis.pipes import DataPipe
+from bot.analysis.pipes import DataPipe, WeighingPipe
 
 GAZETTEER = "newsbot_org_gazetteer"
 ORG = "ORG"
@@ -79,19 +78,12 @@ def make_gazetteer(nlp: Language, name: str, path: str | None) -> Gazetteer:
     return Gazetteer((Path(path),) if path else GAZETTEER_PATHS)
 
 
-class Organizations(DataPipe):
-    """Span repair, candidates with evidence, one weighted decision, salience; the decision's
-    weights (a TOML file) and the evidence's word lists are its data."""
+class Organizations(WeighingPipe):
+    """Span repair, candidates with evidence, one weighted decision (config/org_decision.toml), salience."""
 
     name = COMPONENT
-
-    def __init__(self, weights_path: Path) -> None:
-        self.weights_path = weights_path
-        self.weights = Weights(0.0, {})
-
-    def load(self, nlp: Language) -> None:
-        self.weights = load_weights(self.weights_path)
-        org_evidence.load_lexicons()
+    default_weights = org_decision.WEIGHTS_FILE
+    load_lexicons = staticmethod(org_evidence.load_lexicons)
 
     def process(self, doc: Doc) -> Doc:
         ents = [orgs_spans.Ent(e.start, e.end, e.label_, e.ent_id_, bool(e.ent_id_)) for e in doc.ents]
@@ -114,7 +106,7 @@ class Organizations(DataPipe):
 )
 def make_organizations(nlp: Language, name: str, weights: str | None) -> Organizations:
     """The organization decision (`weights`: a TOML file like config/org_decision.toml; default: it)."""
-    return Organizations(Path(weights) if weights else org_decision.WEIGHTS_FILE)
+    return Organizations(weights)
 
 
 def decided_mentions(

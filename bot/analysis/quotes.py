@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import bisect
 import re
-from pathlib import Path
 
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.tokens import Span as TokenSpan
 
 from bot.analysis import speaker_decision, speakers
-from bot.analysis.evidence import Weights, load_weights
+from bot.analysis.evidence import Weights
 from bot.analysis.lexicons import words
 from bot.analysis.people import People
-from bot.analysis.pipes import DataPipe
+from bot.analysis.pipes import WeighingPipe
 from bot.analysis.quotes_spans import Span, find_spans, paragraphs
 from bot.analysis.speaker_decision import Decision, Speaker
 from bot.analysis.speakers import Attributor
@@ -191,19 +190,12 @@ def _para_index(starts: list[int], pos: int) -> int:
     return bisect.bisect_right(starts, pos) - 1
 
 
-class Quotes(DataPipe):
-    """Quotes and their speakers; the speaker decision's weights (a TOML file) and the word lists
-    the readings use are its data."""
+class Quotes(WeighingPipe):
+    """Quotes and their speakers, decided with config/speaker_decision.toml."""
 
     name = COMPONENT
-
-    def __init__(self, weights_path: Path) -> None:
-        self.weights_path = weights_path
-        self.weights = Weights(0.0, {})
-
-    def load(self, nlp: Language) -> None:
-        self.weights = load_weights(self.weights_path)
-        speakers.load_lexicons()
+    default_weights = speaker_decision.WEIGHTS_FILE
+    load_lexicons = staticmethod(speakers.load_lexicons)
 
     def process(self, doc: Doc) -> Doc:
         doc._.quotes, doc._.people, doc._.speaker_decisions = extract(doc, self.weights)
@@ -213,4 +205,4 @@ class Quotes(DataPipe):
 @Language.factory(COMPONENT, default_config={"weights": None})
 def make_quotes(nlp: Language, name: str, weights: str | None) -> Quotes:
     """Quotes (`weights`: a TOML file like config/speaker_decision.toml; default: it)."""
-    return Quotes(Path(weights) if weights else speaker_decision.WEIGHTS_FILE)
+    return Quotes(weights)

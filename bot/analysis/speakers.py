@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from spacy.tokens import Doc, Span, Token
 
-from bot.analysis.evidence import Weights, load_weights
+from bot.analysis.evidence import Weights
 from bot.analysis.people import (
     PERSON_PRONOUNS,
     People,
@@ -23,7 +23,7 @@ from bot.analysis.people import (
     role_nouns,
     speech_verbs,
 )
-from bot.analysis.speaker_decision import NOBODY, WEIGHTS_FILE, Candidate, Decision, Speaker, decide
+from bot.analysis.speaker_decision import NOBODY, Candidate, Decision, Speaker, decide
 from bot.analysis.speaker_names import SubjectNamer, person_nouns
 
 NEAR_AFTER = 4  # tokens between a closing mark and "he said" for the attribution to be adjacent
@@ -59,7 +59,7 @@ class Attributor:
         weights: Weights | None = None,
     ):
         self.doc = doc
-        self.weights = weights or load_weights(WEIGHTS_FILE)  # the speaker decision's
+        self.weights = weights  # the speaker decision's (None: its default file)
         self.people = people
         self.in_quote = in_quote
         self.verbs = speech_verbs()

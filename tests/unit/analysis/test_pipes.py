@@ -10,7 +10,7 @@ import pytest
 import spacy
 from spacy.language import Language
 
-from bot.analysis import org_decision, orgs, quotes, speaker_decision, themes
+from bot.analysis import orgs, quotes, themes
 from bot.analysis.nlp import load_nlp
 from bot.config import Settings
 from bot.errors import ModelError
@@ -57,21 +57,21 @@ def test_the_speaker_weights_come_from_the_file_the_config_names(tmp_path: Path)
 
 
 @pytest.mark.parametrize(
-    ("module", "content", "complaint"),
+    ("component", "content", "complaint"),
     [
-        (org_decision, None, "FileNotFoundError"),
-        (org_decision, "bias = \n", "TOMLDecodeError"),
-        (speaker_decision, "bias = 0.0\n", "KeyError"),
-        (speaker_decision, "[weights]\nnamed = 'four'\n", "ValueError"),
+        (orgs.Organizations, None, "FileNotFoundError"),
+        (orgs.Organizations, "bias = \n", "TOMLDecodeError"),
+        (quotes.Quotes, "bias = 0.0\n", "KeyError"),
+        (quotes.Quotes, "[weights]\nnamed = 'four'\n", "ValueError"),
     ],
 )
 def test_a_missing_or_broken_weights_file_stops_the_pipeline_load_naming_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, module: object, content: str | None, complaint: str
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, component: type, content: str | None, complaint: str
 ) -> None:
     path = tmp_path / "weights.toml"
     if content is not None:
         path.write_text(content)
-    monkeypatch.setattr(module, "WEIGHTS_FILE", path)
+    monkeypatch.setattr(component, "default_weights", path)
     with pytest.raises(ModelError, match="could not read its data") as caught:
         load_nlp(MODEL)
     assert str(path) in str(caught.value) and complaint in str(caught.value)
